@@ -1,0 +1,104 @@
+"""The ``liushou`` command line. Each subcommand is a thin wrapper around a package function.
+
+Errors caused by input (:class:`~liushou_core.errors.LiushouError`) are printed as one clear message and
+exit with status 2; nothing a user does should end in a bare traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .errors import LiushouError
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD 格式，而不是“{text}”") from None
+
+
+def _month(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"月份应为 YYYY-MM 格式，而不是“{text}”")
+    return text
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    result = write_sample(args.out, seed=args.seed)
+    print(result.describe())
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from .pipeline import clean_command
+
+    return clean_command(
+        args.inputs,
+        out=args.out,
+        reference_date=args.reference_date,
+        decisions=args.decisions,
+        codebooks=args.codebook or [],
+    )
+
+
+def _cmd_payroll(args: argparse.Namespace) -> int:
+    from .allowances import payroll_command
+
+    return payroll_command(people=args.people, month=args.month, out=args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="liushou",
+        description="农村“三留守”人员摸排工作台：乡镇报表 → 核实名册、补贴花名册和乡镇工作簿。",
+    )
+    parser.add_argument("--version", action="version", version=f"liushou {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("sample", help="生成样本县（大英县）的乡镇报表及答案表")
+    p.add_argument("--out", type=Path, default=Path("outputs/sample"), help="输出文件夹（默认 outputs/sample）")
+    p.add_argument("--seed", type=int, default=2018, help="随机种子（默认 2018）")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("clean", help="读取、清洗、认定：乡镇报表 → 核实名册、问题清单、汇总")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="报表文件或文件夹")
+    p.add_argument("--out", type=Path, required=True, help="输出文件夹")
+    p.add_argument("--reference-date", type=_date, default=None, help="认定基准日 YYYY-MM-DD（默认见 params/survey.yaml）")
+    p.add_argument("--decisions", type=Path, default=None, help="更正与查重决定文件（.xlsx 或 .csv）")
+    p.add_argument("--codebook", type=Path, action="append", help="追加的表头/取值别名码表（YAML），可多次指定")
+    p.set_defaults(func=_cmd_clean)
+
+    p = sub.add_parser("payroll", help="某月高龄补贴发放花名册")
+    p.add_argument("--people", type=Path, required=True, help="核实名册 people.parquet")
+    p.add_argument("--month", type=_month, required=True, help="发放月份 YYYY-MM")
+    p.add_argument("--out", type=Path, required=True, help="输出 parquet 文件（旁边另写 Excel 花名册）")
+    p.set_defaults(func=_cmd_payroll)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except LiushouError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
