@@ -1,0 +1,224 @@
+"""A run's settings (``liushou run PARAMS.yaml``): one YAML file, checked in full before any kernel starts.
+
+Keys (Chinese comments in ``params/runs/sample.yaml`` show a filled-in example)::
+
+    county: 大英县                 # required
+    reference_date: 2017-12-31     # required, 认定基准日 (YYYY-MM-DD)
+    payroll_month: 2018-01         # required, 高龄补贴发放月份 (YYYY-MM)
+    inputs: outputs/demo/sample    # required, a folder or file of returns, or a list of them
+    output: outputs/demo/run       # required, the run folder (created if missing)
+    previous: outputs/2017/run     # optional, the previous round's run folder (动态管理)
+    decisions: params/decisions.xlsx  # optional, corrections and duplicate decisions
+    codebooks: [params/extra.yaml] # optional, extra header/value aliases
+    jobs: 2                        # optional, parallel notebooks (default: the core count)
+    timeout: 600                   # optional, seconds per notebook (default 600)
+
+Relative paths are taken from the folder the command is run in (the checkout, for ``make demo``). Every
+problem is reported at once, each naming the file and the key, in Chinese; the exception is
+:class:`~liushou_core.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+REQUIRED_KEYS = ("county", "reference_date", "payroll_month", "inputs", "output")
+OPTIONAL_KEYS = ("previous", "decisions", "codebooks", "jobs", "timeout", "description")
+DEFAULT_TIMEOUT_S = 600
+MAX_TIMEOUT_S = 24 * 3600
+
+#: How the checks report a problem: ``bad(key, message)``; all problems are collected, then raised together.
+Report = Callable[[str, str], None]
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The validated settings of one run; paths are absolute."""
+
+    source: Path
+    county: str
+    reference_date: date
+    payroll_month: str  # YYYY-MM
+    inputs: tuple[Path, ...]
+    output: Path
+    previous: Path | None = None
+    decisions: Path | None = None
+    codebooks: tuple[Path, ...] = ()
+    jobs: int | None = None  # None: the core count
+    timeout: int = DEFAULT_TIMEOUT_S
+    description: str = ""
+
+    @property
+    def clean_dir(self) -> Path:
+        """Where the cleaner writes people.parquet, issues.parquet and summary.json."""
+        return self.output / "clean"
+
+    def effective_jobs(self, override: int | None = None) -> int:
+        """Parallel notebooks: the command-line value, else the file's, else the core count."""
+        return max(1, override or self.jobs or os.cpu_count() or 1)
+
+    def notebook_parameters(self) -> dict[str, str]:
+        """The plain values every notebook receives (besides its township), as papermill parameters."""
+        return {
+            "county": self.county,
+            "reference_date": self.reference_date.isoformat(),
+            "payroll_month": self.payroll_month,
+            "previous_run": str(self.previous) if self.previous else "",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values (for the manifest)."""
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if isinstance(value, Path):
+                out[key] = str(value)
+            elif isinstance(value, tuple):
+                out[key] = [str(v) for v in value]
+            elif isinstance(value, date):
+                out[key] = value.isoformat()
+            else:
+                out[key] = value
+        return out
+
+
+def load_run_config(path: Path, *, base: Path | None = None) -> RunConfig:
+    """Read and check a run's YAML; relative paths are resolved against ``base`` (default: the cwd).
+
+    Raises :class:`ConfigError` listing every problem (missing or unknown keys, bad dates, missing input
+    folders, non-positive numbers), each as “运行参数文件 FILE，键 KEY：…”.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"找不到运行参数文件 {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"运行参数文件 {path} 不是有效的 YAML（UTF-8）：{exc}") from exc
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"运行参数文件 {path} 应为“键: 值”的列表，例如 county: 大英县")
+    return parse_run_config(data, source=path, base=base)
+
+
+def parse_run_config(data: Mapping[str, Any], *, source: Path, base: Path | None = None) -> RunConfig:
+    """Check a run's settings given as a mapping (see :func:`load_run_config`)."""
+    root = Path(base) if base is not None else Path.cwd()
+    problems: list[str] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(f"键 {key}：{message}")
+
+    for key in REQUIRED_KEYS:
+        if data.get(key) in (None, ""):
+            bad(key, "必须填写")
+    for key in data:
+        if key not in REQUIRED_KEYS and key not in OPTIONAL_KEYS:
+            bad(str(key), "不认识的键（可用的键：" + "、".join(REQUIRED_KEYS + OPTIONAL_KEYS) + "）")
+
+    county = str(data.get("county") or "").strip()
+    reference_date = _date(data.get("reference_date"), "reference_date", bad)
+    payroll_month = _month(data.get("payroll_month"), "payroll_month", bad)
+    inputs = tuple(_paths(data.get("inputs"), "inputs", root, bad, must_exist=True))
+    output = _path(data.get("output"), "output", root, bad)
+    previous = _path(data.get("previous"), "previous", root, bad, must_exist=True, folder=True)
+    decisions = _path(data.get("decisions"), "decisions", root, bad, must_exist=True)
+    codebooks = tuple(_paths(data.get("codebooks"), "codebooks", root, bad, must_exist=True))
+    jobs = _int(data.get("jobs"), "jobs", bad, low=1, high=1024)
+    timeout = _int(data.get("timeout"), "timeout", bad, low=1, high=MAX_TIMEOUT_S)
+
+    if output is not None and output.exists() and not output.is_dir():
+        bad("output", f"“{output}”已存在且不是文件夹")
+    if output is not None and any(output == p or p.is_relative_to(output) for p in inputs):
+        bad("output", "输出文件夹不能包含输入报表（输入从不修改）")
+
+    if problems:
+        raise ConfigError(f"运行参数文件 {source}：\n  " + "\n  ".join(problems))
+    assert reference_date is not None and payroll_month is not None and output is not None
+    return RunConfig(
+        source=Path(source).resolve(),
+        county=county,
+        reference_date=reference_date,
+        payroll_month=payroll_month,
+        inputs=inputs,
+        output=output,
+        previous=previous,
+        decisions=decisions,
+        codebooks=codebooks,
+        jobs=jobs,
+        timeout=timeout if timeout is not None else DEFAULT_TIMEOUT_S,
+        description=str(data.get("description") or ""),
+    )
+
+
+def _date(value: Any, key: str, bad: Report) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):  # YAML reads an unquoted 2017-12-31 as a date already
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        bad(key, f"应为 YYYY-MM-DD 格式的日期，而不是“{value}”")
+        return None
+
+
+def _month(value: Any, key: str, bad: Report) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):  # 2018-01-01 written for a month: keep its month
+        return value.strftime("%Y-%m")
+    text = str(value).strip()
+    if not _MONTH.fullmatch(text):
+        bad(key, f"应为 YYYY-MM 格式的月份，而不是“{value}”")
+        return None
+    return text
+
+
+def _int(value: Any, key: str, bad: Report, *, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        bad(key, f"应为整数，而不是“{value}”")
+        return None
+    if not low <= value <= high:
+        bad(key, f"应在 {low} 到 {high} 之间，而不是 {value}")
+        return None
+    return value
+
+
+def _path(
+    value: Any, key: str, root: Path, bad: Report, *, must_exist: bool = False, folder: bool = False
+) -> Path | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | os.PathLike):
+        bad(key, f"应为一个路径，而不是“{value}”")
+        return None
+    path = Path(value).expanduser()
+    path = (path if path.is_absolute() else root / path).resolve()
+    if must_exist and not path.exists():
+        bad(key, f"找不到“{path}”")
+        return None
+    if folder and not path.is_dir():
+        bad(key, f"“{path}”应为文件夹")
+        return None
+    return path
+
+
+def _paths(value: Any, key: str, root: Path, bad: Report, *, must_exist: bool) -> list[Path]:
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else [value]
+    found = [_path(v, key, root, bad, must_exist=must_exist) for v in items]
+    return [p for p in found if p is not None]
