@@ -1,8 +1,10 @@
 """Dated policy parameters (rules as data), in the OpenFisca/PolicyEngine shape.
 
-Each file under a topic folder of ``params/`` (``params/definitions/child_age_limit.yaml`` …) is one
-parameter, named by its dotted path without ``.yaml`` (``"definitions.child_age_limit"``). Files directly in
-``params/`` (the codebook, the division aliases, the survey settings) are not parameters and are ignored.
+Each file under a topic folder of ``params/`` (``params/definitions/child_age_limit.yaml`` …) that has a
+top-level ``values``, ``brackets`` or unit key is one parameter, named by its dotted path without ``.yaml``
+(``"definitions.child_age_limit"``). Files directly in ``params/`` (the codebook, the division aliases, the
+survey settings), other YAML files in topic folders (run settings in ``params/runs/``) and folders whose
+name starts with ``_`` or ``.`` are not parameters and are ignored.
 
 A plain parameter::
 
@@ -31,6 +33,7 @@ file and the key. Asking for a date before a parameter's first value is an error
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,7 +117,7 @@ class DatedValue:
         """The reference as one line for a ledger's 依据 column; an assumption says so."""
         text = str(self.reference) if self.reference else ""
         if self.assumption:
-            text = f"{text}（假设，待确认：{self.note}）" if text else f"假设，待确认：{self.note}"
+            text = f"{text}（假设：{self.note}）" if text else f"假设：{self.note}"
         return text
 
 
@@ -535,9 +538,23 @@ def _load_file(path: Path, name: str) -> Parameter | Scale:
         raise where.error(f"无法读取：{exc}") from exc
     if not isinstance(data, Mapping):
         raise where.error("应为 YAML 映射（description / unit / values，或 brackets）")
-    if "brackets" in data:
+    if "brackets" in data or any(k in data for k in ("threshold_unit", "amount_unit")):
         return _parse_scale(name, data, where)
     return _parse_parameter(name, data, where)
+
+
+_MARKER_KEYS = ("values", "brackets", "unit", "threshold_unit", "amount_unit")
+
+
+def _is_parameter_file(path: Path) -> bool:
+    """A YAML file is a parameter when it has a top-level ``values``, ``brackets`` or unit key; other files
+    in topic folders (run settings such as ``params/runs/*.yaml``, sharing profiles) are not. Checked on the
+    raw text so that a broken parameter file still reaches the strict loader and its error message."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True
+    return any(re.search(rf"^{key}\s*:", text, re.MULTILINE) for key in _MARKER_KEYS)
 
 
 def load_parameters(root: Path | None = None) -> ParameterSet:
@@ -555,6 +572,8 @@ def _load_cached(root: Path) -> ParameterSet:
     items: dict[str, Parameter | Scale] = {}
     for path in sorted(root.glob("*/**/*.yaml")):
         rel = path.relative_to(root).with_suffix("")
+        if any(part.startswith(("_", ".")) for part in rel.parts) or not _is_parameter_file(path):
+            continue
         name = ".".join(rel.parts)
         items[name] = _load_file(path, name)
     return ParameterSet(root, items)

@@ -57,6 +57,7 @@ def params_root(tmp_path: Path) -> Path:
         """,
     )
     write(tmp_path, "codebook.yaml", "not: a parameter\n")  # files directly in params/ are not parameters
+    write(tmp_path, "runs/sample.yaml", "description: 一次运行的设置\nreference_date: 2017-12-31\n")
     return tmp_path
 
 
@@ -91,7 +92,7 @@ def test_references_and_assumptions_are_kept(params_root: Path) -> None:
     assert [name for name, _ in ps.assumptions()] == ["demo.limit"]
 
 
-def test_files_directly_in_params_are_not_parameters(params_root: Path) -> None:
+def test_files_directly_in_params_and_run_settings_are_not_parameters(params_root: Path) -> None:
     assert load_parameters(params_root).names() == ["demo.limit", "demo.tiers"]
 
 
