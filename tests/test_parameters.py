@@ -192,7 +192,7 @@ BAD_FILES = [
         "从小到大",
         id="scale thresholds that do not increase are refused",
     ),
-    pytest.param("description: [unclosed\n", "无法读取", id="a file that is not YAML is refused"),
+    pytest.param("unit: year\ndescription: [unclosed\n", "无法读取", id="a file that is not YAML is refused"),
 ]
 
 
