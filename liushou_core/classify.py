@@ -115,7 +115,11 @@ def _why_not(df: pd.DataFrame, declared: pd.Series, t: Thresholds) -> pd.Series:
     ]
     choices = [
         "基准日年龄" + age_txt + f"周岁，已满{t.child_age_limit}周岁",
-        "父亲" + df["father_status"].fillna("") + "、母亲" + df["mother_status"].fillna("") + "，不是父母双方外出或一方外出另一方无监护能力",
+        "父亲"
+        + df["father_status"].fillna("")
+        + "、母亲"
+        + df["mother_status"].fillna("")
+        + "，不是父母双方外出或一方外出另一方无监护能力",
         pd.Series("身份证号显示为男性", index=df.index, dtype="string"),
         "基准日年龄" + age_txt + f"周岁，不在{t.woman_min_age}—{t.woman_max_age}周岁之间",
         "丈夫状况为" + df["husband_status"].fillna(""),
@@ -125,7 +129,9 @@ def _why_not(df: pd.DataFrame, declared: pd.Series, t: Thresholds) -> pd.Series:
         "外出时长" + months_txt + f"个月，不足{t.min_months_away}个月",
     ]
     choices = [c.astype("string").fillna("") for c in choices]
-    out = np.select([c.to_numpy(dtype=bool) for c in conditions], [c.to_numpy(dtype=object) for c in choices], default="")
+    out = np.select(
+        [c.to_numpy(dtype=bool) for c in conditions], [c.to_numpy(dtype=object) for c in choices], default=""
+    )
     return pd.Series(out, index=df.index, dtype="string")
 
 

@@ -66,16 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("sample", help="生成样本县（大英县）的乡镇报表及答案表")
-    p.add_argument("--out", type=Path, default=Path("outputs/sample"), help="输出文件夹（默认 outputs/sample）")
+    p.add_argument(
+        "--out", type=Path, default=Path("outputs/sample"), help="输出文件夹（默认 outputs/sample）"
+    )
     p.add_argument("--seed", type=int, default=2018, help="随机种子（默认 2018）")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("clean", help="读取、清洗、认定：乡镇报表 → 核实名册、问题清单、汇总")
     p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="报表文件或文件夹")
     p.add_argument("--out", type=Path, required=True, help="输出文件夹")
-    p.add_argument("--reference-date", type=_date, default=None, help="认定基准日 YYYY-MM-DD（默认见 params/survey.yaml）")
+    p.add_argument(
+        "--reference-date",
+        type=_date,
+        default=None,
+        help="认定基准日 YYYY-MM-DD（默认见 params/survey.yaml）",
+    )
     p.add_argument("--decisions", type=Path, default=None, help="更正与查重决定文件（.xlsx 或 .csv）")
-    p.add_argument("--codebook", type=Path, action="append", help="追加的表头/取值别名码表（YAML），可多次指定")
+    p.add_argument(
+        "--codebook", type=Path, action="append", help="追加的表头/取值别名码表（YAML），可多次指定"
+    )
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("payroll", help="某月高龄补贴发放花名册")

@@ -45,7 +45,9 @@ class Codebook:
     headers: dict[str, str]  # field → canonical Chinese header
     required: frozenset[str]
     alias_to_field: dict[str, str]  # header_key(alias) → field
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # vocabulary → header_key(spelling) → value
+    values: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # vocabulary → header_key(spelling) → value
 
     def field_for_header(self, header: object) -> str | None:
         """The field a header cell names, or None if the header is not in the codebook."""
@@ -110,4 +112,6 @@ def _load(extra: tuple[Path, ...]) -> Codebook:
     missing = [f for f in FIELDS if f not in headers]
     if missing:
         raise ParameterError(f"码表缺少字段的标准表头：{missing}")
-    return Codebook(headers=headers, required=frozenset(required), alias_to_field=alias_to_field, values=values)
+    return Codebook(
+        headers=headers, required=frozenset(required), alias_to_field=alias_to_field, values=values
+    )

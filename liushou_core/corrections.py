@@ -51,7 +51,11 @@ def read_decisions(path: Path, codebook: Codebook) -> pd.DataFrame:
     """
     if not path.exists():
         raise DecisionsError(f"找不到决定文件 {path}")
-    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in {".xlsx", ".csv"}) if path.is_dir() else [path]
+    files = (
+        sorted(p for p in path.rglob("*") if p.suffix.lower() in {".xlsx", ".csv"})
+        if path.is_dir()
+        else [path]
+    )
     frames = [_read_one(p, codebook) for p in files if not p.name.startswith(("~$", "."))]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in DECISION_HEADERS})
@@ -101,7 +105,9 @@ def apply_corrections(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.D
     message = pd.Series("", index=c.index, dtype="string")
     pos = pd.Series(range(len(rows)), index=rows["row_key"].to_numpy())
     exists = c["row_key"].isin(pos.index)
-    known_field = c["field"].isin(rows.columns) & ~c["field"].isin(["row_key", "source_file", "source_sheet", "source_row"])
+    known_field = c["field"].isin(rows.columns) & ~c["field"].isin(
+        ["row_key", "source_file", "source_sheet", "source_row"]
+    )
     message = message.mask(~known_field, "字段“" + c["field"].fillna("") + "”不是报表模板中的字段")
     message = message.mask(~exists, "找不到该行（报表可能已修改或行号已变），更正未应用")
     for field, block in c[exists & known_field].groupby("field"):

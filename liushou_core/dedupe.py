@@ -51,7 +51,9 @@ def mark_duplicates(
     ``decisions`` has ``row_key`` and ``decision`` (保留 or 删除). Returns the marks (for rows with an
     ``id_number``) and the decision log.
     """
-    r = rows.loc[rows["id_number"].notna(), ["row_key", "id_number", "has_error", *ORDER]].sort_values(ORDER, kind="stable")
+    r = rows.loc[rows["id_number"].notna(), ["row_key", "id_number", "has_error", *ORDER]].sort_values(
+        ORDER, kind="stable"
+    )
     r["group_size"] = r.groupby("id_number")["row_key"].transform("size")
     # Default: rows without errors first, then source order.
     r["_rank"] = r.sort_values(["has_error", *ORDER], kind="stable").groupby("id_number").cumcount()
@@ -100,5 +102,7 @@ def _apply_decisions(r: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataF
     r = r.copy()
     in_choice = r["id_number"].isin(groups_with_choice)
     r["_keep"] = r["_keep"].where(~in_choice, r["row_key"].isin(chosen_keys))
-    log = pd.DataFrame({"row_key": known["row_key"], "decision": known["decision"], "status": status, "message": message})
+    log = pd.DataFrame(
+        {"row_key": known["row_key"], "decision": known["decision"], "status": status, "message": message}
+    )
     return r, log

@@ -32,11 +32,20 @@ RESOLVED, AMBIGUOUS, UNKNOWN, MISSING = "resolved", "ambiguous", "unknown", "mis
 @lru_cache(maxsize=1)
 def load_divisions() -> pd.DataFrame:
     """The 336 village-level units of 2018 with their township, kind and 2016 urban-rural code."""
-    dtype = {"township_code": "string", "village_code": "string", "township_name": "string", "village_name": "string"}
+    dtype = {
+        "township_code": "string",
+        "village_code": "string",
+        "township_name": "string",
+        "village_name": "string",
+    }
     df = pd.read_csv(DATA_DIR / "daying_divisions_2018.csv", dtype=dtype, keep_default_na=False)
     ur = pd.read_csv(DATA_DIR / "daying_urban_rural_2016.csv", dtype="string", keep_default_na=False)
-    df = df.merge(ur[["village_code", "urban_rural_code_2016"]], on="village_code", how="left", validate="1:1")
-    df = df.rename(columns={"township_name": "township", "village_name": "village"}).drop(columns="urban_rural_code")
+    df = df.merge(
+        ur[["village_code", "urban_rural_code_2016"]], on="village_code", how="left", validate="1:1"
+    )
+    df = df.rename(columns={"township_name": "township", "village_name": "village"}).drop(
+        columns="urban_rural_code"
+    )
     # Last three digits 001–199 = residents' committee (社区), 200–399 = villagers' committee (村).
     df["village_kind"] = pd.Series(
         ["社区" if int(c[-3:]) < 200 else "村" for c in df["village_code"]], index=df.index, dtype="string"
@@ -75,7 +84,12 @@ def _village_keys(name: str, township: str) -> set[str]:
     keys = set()
     for n in {name, name.removeprefix(township)}:
         base = n
-        for suffix, replacement in (("村民委员会", "村"), ("居民委员会", ""), ("村委会", "村"), ("居委会", "")):
+        for suffix, replacement in (
+            ("村民委员会", "村"),
+            ("居民委员会", ""),
+            ("村委会", "村"),
+            ("居委会", ""),
+        ):
             if n.endswith(suffix):
                 base = n.removesuffix(suffix) + replacement
                 break
@@ -106,7 +120,9 @@ def _lookup() -> _Lookup:
     ]  # fmt: skip
     v_rows = [
         (tc, k, vc)
-        for tc, t, vc, v in d[["township_code", "township", "village_code", "village"]].itertuples(index=False)
+        for tc, t, vc, v in d[["township_code", "township", "village_code", "village"]].itertuples(
+            index=False
+        )
         for k in _village_keys(v, t)
     ]
     aliases = yaml.safe_load((params_dir() / "division_aliases.yaml").read_text(encoding="utf-8")) or {}
@@ -115,7 +131,9 @@ def _lookup() -> _Lookup:
         vc = str(a["village_code"])
         v_rows.append((code_to_township[vc], header_key(a["spelling"]), vc))
     tdf = pd.DataFrame(t_rows, columns=["key", "township_code"], dtype="string")
-    vdf = pd.DataFrame(v_rows, columns=["township_code", "key", "village_code"], dtype="string").drop_duplicates()
+    vdf = pd.DataFrame(
+        v_rows, columns=["township_code", "key", "village_code"], dtype="string"
+    ).drop_duplicates()
     vdf["n"] = vdf.groupby(["township_code", "key"])["village_code"].transform("size")
     return _Lookup(tdf, vdf)
 
@@ -134,8 +152,14 @@ def resolve_townships(names: pd.Series) -> pd.DataFrame:
     lk = _lookup().townships.set_index("key")["township_code"]
     code = keys.map(lk).astype("string")
     official = code.map(townships().set_index("township_code")["township"]).astype("string")
-    match = pd.Series(UNKNOWN, index=names.index, dtype="string").mask(code.notna(), RESOLVED).mask(keys.isna(), MISSING)
-    return pd.DataFrame({"township_code": code, "township": official, "township_match": match}, index=names.index)
+    match = (
+        pd.Series(UNKNOWN, index=names.index, dtype="string")
+        .mask(code.notna(), RESOLVED)
+        .mask(keys.isna(), MISSING)
+    )
+    return pd.DataFrame(
+        {"township_code": code, "township": official, "township_match": match}, index=names.index
+    )
 
 
 def resolve_villages(township_codes: pd.Series, names: pd.Series) -> pd.DataFrame:
@@ -156,4 +180,6 @@ def resolve_villages(township_codes: pd.Series, names: pd.Series) -> pd.DataFram
     official = code.map(load_divisions().set_index("village_code")["village"]).astype("string")
     match = pd.Series(UNKNOWN, index=names.index, dtype="string")
     match = match.mask(code.notna(), RESOLVED).mask(ambiguous, AMBIGUOUS).mask(keys.isna(), MISSING)
-    return pd.DataFrame({"village_code": code, "village": official, "village_match": match}, index=names.index)
+    return pd.DataFrame(
+        {"village_code": code, "village": official, "village_match": match}, index=names.index
+    )
