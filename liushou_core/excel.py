@@ -234,6 +234,7 @@ def _write_sheet(
     headers: list[str],
     total_row: bool,
     footers: Sequence[str],
+    row_unit: str | None,
 ) -> None:
     ncols = max(len(df.columns), 1)
     row = 0
@@ -270,7 +271,8 @@ def _write_sheet(
                 _write_cell(ws, row, c, rec[c], kind, f)
             row += 1
         if group is not None:
-            ws.write_string(row, label_col, f"{group} 小计（{len(block)}人）", f.sub_text)
+            count = f"（{len(block)}{row_unit}）" if row_unit else ""
+            ws.write_string(row, label_col, f"{group} 小计{count}", f.sub_text)
             for c in range(1, ncols):
                 if c not in sum_idx:
                     ws.write_blank(row, c, None, f.sub_text)
@@ -333,6 +335,7 @@ def write_ledger(
     total_row: bool | Mapping[str, bool] = True,
     footers: Mapping[str, Sequence[str]] | Sequence[str] = (),
     labels: Mapping[str, str] | None = None,
+    row_unit: Mapping[str, str | None] | str | None = "人",
 ) -> Path:
     """Write one formatted sheet per frame of ``sheets`` to ``path`` (atomically) and return the path.
 
@@ -344,6 +347,8 @@ def write_ledger(
     - ``date_columns`` are formatted ``yyyy-mm-dd`` (datetime columns are detected anyway);
     - ``text_columns`` (plus ID, phone and code columns always) are written as text;
     - ``total_row``: a 合计 row at the bottom (default on);
+    - ``row_unit``: what a row counts, shown in 小计/合计 labels (``合计（12人）``); None for no count
+      (e.g. a summary sheet whose rows are townships); per sheet, a sheet not named counts 人;
     - ``footers``: lines written below the table (依据, 制表人/审核人…), per sheet or for all;
     - ``labels``: extra or overriding column headers; otherwise :data:`FIELD_LABELS`, else the name.
     """
@@ -375,6 +380,7 @@ def write_ledger(
                 subtotal_by=_per_sheet(subtotal_by, name),
                 sum_columns=sums, kinds=kinds, headers=headers,
                 total_row=bool(sheet_total), footers=list(sheet_footers),
+                row_unit=row_unit.get(name, "人") if isinstance(row_unit, Mapping) else row_unit,
             )  # fmt: skip
         if not taken:
             wb.add_worksheet("空")
