@@ -12,18 +12,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Zero-width characters that survive NFKC and make equal-looking cells differ.
-_INVISIBLE = r"[\u200b-\u200d\u2060\ufeff]"
+# Patterns are written for RE2, Arrow's regex engine, which runs on whole columns; Python's re would run
+# per cell (``\x{…}`` escapes are RE2 only).
 
-_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Exactly the characters Python's str.isspace() accepts; RE2's own \s knows only ASCII whitespace.
+_WHITESPACE = (
+    r"[\t-\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+)
+# Zero-width characters that survive NFKC and make equal-looking cells differ.
+_INVISIBLE = r"[\x{200b}-\x{200d}\x{2060}\x{feff}]"
+
+_CJK = r"\x{3007}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}\x{20000}-\x{3134f}"
 # The middle dot of minority and foreign names (阿依古丽·买买提) is U+00B7; these are its look-alikes.
 NAME_DOT = "·"
-_DOT_VARIANTS = r"[•・‧∙⋅]"
-_NAME_GAP = rf"(?<=[{_CJK}{NAME_DOT}])\s+(?=[{_CJK}{NAME_DOT}])"
+_DOT_VARIANTS = "[•・‧∙⋅]"
+_NAME_GAP = rf"([{_CJK}{NAME_DOT}]){_WHITESPACE}+([{_CJK}{NAME_DOT}])"
 
 #: Separators of multi-valued cells (after NFKC, which turns ，；／ into ,;/).
 MULTI_SEPARATORS = "、,，;；/"
-_MULTI_SPLIT = r"[、,;/\s]+"
+_MULTI_SPLIT = "[、,;/ ]+"  # after normalise_text the only whitespace left is the single space
 
 #: Area code of 遂宁市 (大英县 included): local numbers without an area code are taken to be local.
 LOCAL_AREA_CODE = "0825"
@@ -34,11 +41,32 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
+def _arrow(s: pd.Series) -> pa.Array:
+    """The values as an Arrow ``large_string`` array (zero-copy for Arrow-backed ``string`` columns)."""
+    return pa.array(_as_text(s).astype("string[pyarrow]").array, type=pa.large_string())
+
+
+def _series(values: pa.Array, like: pd.Series) -> pd.Series:
+    """An Arrow string array back as a ``string`` Series on ``like``'s index, empty text → ``<NA>``."""
+    empty = pc.equal(values, "")
+    values = pc.if_else(empty, pa.scalar(None, values.type), values)
+    return pd.Series(pd.arrays.ArrowStringArray(values), index=like.index, name=like.name, dtype="string")
+
+
+def _folded(s: pd.Series) -> pa.Array:
+    """NFKC (full-width → plain) without zero-width characters."""
+    return pc.replace_substring_regex(pc.utf8_normalize(_arrow(s), form="NFKC"), _INVISIBLE, "")
+
+
 def normalise_text(s: pd.Series) -> pd.Series:
     """NFKC, strip, collapse each inner run of whitespace to one space; empty → ``<NA>``."""
-    t = _as_text(s).str.normalize("NFKC").str.replace(_INVISIBLE, "", regex=True)
-    t = t.str.replace(r"\s+", " ", regex=True).str.strip()
-    return t.mask(t == "")
+    collapsed = pc.replace_substring_regex(_folded(s), _WHITESPACE + "+", " ")
+    return _series(pc.utf8_trim(collapsed, characters=" "), s)
+
+
+def compact_text(s: pd.Series) -> pd.Series:
+    """NFKC and no whitespace at all (for codes and numbers: ``5109 23`` → ``510923``); empty → ``<NA>``."""
+    return _series(pc.replace_substring_regex(_folded(s), _WHITESPACE + "+", ""), s)
 
 
 def normalise_name(s: pd.Series) -> pd.Series:
@@ -47,8 +75,12 @@ def normalise_name(s: pd.Series) -> pd.Series:
     ``张 三`` → ``张三`` and ``阿依古丽 · 买买提`` → ``阿依古丽·买买提``; a space between Latin letters is
     kept (``Mary Ann``).
     """
-    t = normalise_text(s).str.replace(_DOT_VARIANTS, NAME_DOT, regex=True)
-    return t.str.replace(_NAME_GAP, "", regex=True)
+    t = pc.replace_substring_regex(_arrow(normalise_text(s)), _DOT_VARIANTS, NAME_DOT)
+    # A match consumes the character after the gap, so "张 三 丰" needs a second pass for its second gap;
+    # after two passes every gap between single characters is gone.
+    for _ in range(2):
+        t = pc.replace_substring_regex(t, _NAME_GAP, r"\1\2")
+    return _series(t, s)
 
 
 def split_multi(s: pd.Series) -> pd.Series:
@@ -69,8 +101,7 @@ def extract_ints(text: pd.Series, pattern: str) -> pd.DataFrame:
     One ``int64`` column per named group, -1 where the cell is missing, does not match, or the group did
     not take part in the match. Uses Arrow's regex engine: ``pandas.Series.str.extract`` is ten times slower.
     """
-    arrow = pa.array(_as_text(text).astype("string[pyarrow]").array)
-    groups = pc.extract_regex(arrow, pattern)
+    groups = pc.extract_regex(_arrow(text), pattern)
     out: dict[str, np.ndarray] = {}
     for name in [f.name for f in groups.type]:
         field = pc.struct_field(groups, name)
@@ -118,12 +149,11 @@ def normalise_phone(s: pd.Series) -> pd.DataFrame:
     :func:`normalise_text` form and ``phone_valid`` is False; a missing value stays ``<NA>`` (valid ``<NA>``).
     """
     text = normalise_text(s)
-    digits = text.str.replace(r"[\s\-()‐‑‒–—―]", "", regex=True)
+    digits = text.str.replace(r"[ \-()‐‑‒–—―]", "", regex=True)
     digits = digits.str.replace(r"^(?:\+86|0086|\+0086)", "", regex=True).str.replace(
         r"^86(1[3-9]\d{9})$", r"\1", regex=True
     )
-    arrow = pa.array(digits.astype("string[pyarrow]").array)
-    groups = pc.extract_regex(arrow, _PHONE_RE)
+    groups = pc.extract_regex(_arrow(digits), _PHONE_RE)
 
     def part(name: str) -> pd.Series:
         values = pc.fill_null(pc.struct_field(groups, name), "")

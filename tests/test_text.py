@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liushou_core.text import (
+    compact_text,
     extract_ints,
     mask_middle,
     mask_phone,
@@ -39,6 +42,21 @@ def one(func, value):  # type: ignore[no-untyped-def]
 )
 def test_normalise_text(raw: str | None, expected: str | None) -> None:
     assert one(normalise_text, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("5109 23", "510923", id="inner spaces are removed"),
+        pytest.param(
+            "\u3000５１０９２３\t", "510923", id="full-width digits and every kind of space are handled"
+        ),
+        pytest.param(" ", None, id="a cell of spaces is missing"),
+        pytest.param(None, None, id="a missing cell stays missing"),
+    ],
+)
+def test_compact_text(raw: str | None, expected: str | None) -> None:
+    assert one(compact_text, raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -196,3 +214,26 @@ def test_normalising_a_phone_twice_changes_nothing(values: list[str | None]) -> 
     once = normalise_phone(pd.Series(values, dtype="string"))
     twice = normalise_phone(once["phone"])
     pd.testing.assert_frame_equal(twice, once)
+
+
+# Python's own NFKC and whitespace rules are the reference for the Arrow implementation. Characters
+# unassigned in Python's Unicode database are left out: the two libraries may know different versions.
+ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cn", "Cs"]), max_size=12)
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def reference_text(value: str, joiner: str) -> str | None:
+    folded = unicodedata.normalize("NFKC", value).translate(INVISIBLE)
+    return joiner.join(folded.split()) or None
+
+
+@given(st.lists(ANY_TEXT, max_size=15))
+def test_normalise_text_agrees_with_python_unicode_rules(values: list[str]) -> None:
+    out = normalise_text(pd.Series(values, dtype="string"))
+    assert [None if v is pd.NA else v for v in out] == [reference_text(v, " ") for v in values]
+
+
+@given(st.lists(ANY_TEXT, max_size=15))
+def test_compact_text_agrees_with_python_unicode_rules(values: list[str]) -> None:
+    out = compact_text(pd.Series(values, dtype="string"))
+    assert [None if v is pd.NA else v for v in out] == [reference_text(v, "") for v in values]
