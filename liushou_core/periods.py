@@ -12,6 +12,7 @@ import re
 
 import pandas as pd
 
+from .dates import age_at
 from .errors import ConfigError
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -83,21 +84,10 @@ def parse_term(term: str | dt.date) -> tuple[str, dt.date]:
 
 
 def completed_age(birth: pd.Series, on: dt.date | pd.Series) -> pd.Series:
-    """Completed years (周岁) at ``on`` for each birth date, vectorised; ``<NA>`` where the birth date is missing.
-
-    The birthday counts as reached on the day itself; 29 February counts as reached on 1 March in a
-    non-leap year (comparing (month, day) pairs gives exactly that).
-    """
-    b = pd.to_datetime(birth)
-    if isinstance(on, pd.Series):
-        o = pd.to_datetime(on)
-        oy, omd = o.dt.year, o.dt.month * 100 + o.dt.day
-    else:
-        oy, omd = on.year, on.month * 100 + on.day  # type: ignore[assignment]
-    years = oy - b.dt.year
-    before_birthday = omd < (b.dt.month * 100 + b.dt.day)
-    age = years - before_birthday.astype("Int64")
-    return age.astype("Int64")
+    """Completed years (周岁) at ``on`` for each birth date, vectorised (``Int64``; ``<NA>`` where a date is
+    missing). The birthday counts as reached on the day itself; 29 February counts as reached on 1 March in
+    a non-leap year. One implementation for the whole package: :func:`liushou_core.dates.age_at`."""
+    return age_at(birth, on)
 
 
 def end_of_month_dates(dates: pd.Series) -> pd.Series:
