@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liushou_core.dates import (
@@ -23,6 +23,10 @@ from liushou_core.dates import (
 )
 
 MAY_3 = dt.date(2008, 5, 3)
+
+# Each example runs whole-column pandas/Arrow code: no per-example deadline (a loaded CI machine
+# is slow), and 50 examples of up to 20 cells are plenty.
+COLUMNS = settings(deadline=None, max_examples=50)
 
 
 def parsed(raw: str | None) -> dt.date | None:
@@ -97,6 +101,7 @@ FORMATS = [
 
 
 @given(st.lists(DATES, min_size=1, max_size=10))
+@COLUMNS
 def test_every_accepted_form_of_a_date_reads_back_as_that_date(days: list[dt.date]) -> None:
     for form in FORMATS:
         out = parse_dates(pd.Series([form(d) for d in days], dtype="string"))
@@ -182,6 +187,7 @@ def test_date_reaching_age(birth: str, years: int, reached: str) -> None:
     st.lists(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)), min_size=1),
     st.integers(0, 110),
 )
+@COLUMNS
 def test_a_person_reaches_an_age_exactly_on_the_date_reaching_it(births: list[dt.date], years: int) -> None:
     b = pd.Series(pd.to_datetime(births))
     reached = date_reaching_age(b, years)

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.cn import ric
 from stdnum.util import isdigits
@@ -28,6 +28,10 @@ from liushou_core.idcard import (
 REFERENCE = dt.date(2017, 12, 31)
 DAYING = "510923"
 UNKNOWN_ADDRESS = "510999"
+
+# Each example runs whole-column pandas/Arrow code: no per-example deadline (a loaded CI machine
+# is slow), and 50 examples of up to 20 cells are plenty.
+COLUMNS = settings(deadline=None, max_examples=50)
 
 
 def body_with_check(body17: str) -> str:
@@ -426,6 +430,7 @@ ID_ALPHABET = st.sampled_from(list("0123456789xX０１２３４５６７８９�
 
 
 @given(st.lists(st.text(alphabet=ID_ALPHABET, max_size=22) | st.none(), max_size=20))
+@COLUMNS
 def test_normalising_an_id_twice_changes_nothing(values: list[str | None]) -> None:
     once = normalise_id_text(pd.Series(values, dtype="string"))
     pd.testing.assert_series_equal(normalise_id_text(once), once)
@@ -442,6 +447,7 @@ PEOPLE = st.tuples(
 
 
 @given(st.lists(PEOPLE, min_size=1, max_size=20))
+@COLUMNS
 def test_every_valid_id_round_trips_through_make_id(people: list[tuple[str, dt.date, int]]) -> None:
     ids = [make_id(address, birth, seq) for address, birth, seq in people]
     out = parse_ids(pd.Series(ids, dtype="string"), REFERENCE)
@@ -454,6 +460,7 @@ def test_every_valid_id_round_trips_through_make_id(people: list[tuple[str, dt.d
 
 
 @given(st.lists(st.text(max_size=25) | st.none(), max_size=20))
+@COLUMNS
 def test_parse_ids_never_fails_and_valid_means_a_well_formed_number(values: list[str | None]) -> None:
     out = parse_ids(pd.Series(values, dtype="string"), REFERENCE)
     ParsedIds.validate(out)

@@ -20,6 +20,10 @@ from liushou_core.text import (
     split_multi,
 )
 
+# Each example runs whole-column pandas/Arrow code: no per-example deadline (a loaded CI machine
+# is slow), and 50 examples of up to 20 cells are plenty.
+COLUMNS = settings(deadline=None, max_examples=50)
+
 
 def one(func, value):  # type: ignore[no-untyped-def]
     out = func(pd.Series([value], dtype="string")).iloc[0]
@@ -197,19 +201,21 @@ TEXTS = st.lists(
 
 
 @given(TEXTS)
+@COLUMNS
 def test_normalising_text_twice_changes_nothing(values: list[str | None]) -> None:
     once = normalise_text(pd.Series(values, dtype="string"))
     pd.testing.assert_series_equal(normalise_text(once), once)
 
 
 @given(TEXTS)
+@COLUMNS
 def test_normalising_a_name_twice_changes_nothing(values: list[str | None]) -> None:
     once = normalise_name(pd.Series(values, dtype="string"))
     pd.testing.assert_series_equal(normalise_name(once), once)
 
 
 @given(TEXTS)
-@settings(max_examples=40)  # each call builds several Arrow arrays; 40 lists of up to 15 cells suffice
+@COLUMNS
 def test_normalising_a_phone_twice_changes_nothing(values: list[str | None]) -> None:
     once = normalise_phone(pd.Series(values, dtype="string"))
     twice = normalise_phone(once["phone"])
@@ -228,12 +234,14 @@ def reference_text(value: str, joiner: str) -> str | None:
 
 
 @given(st.lists(ANY_TEXT, max_size=15))
+@settings(deadline=None, max_examples=150)  # cheap, and the whole of Unicode is a big space
 def test_normalise_text_agrees_with_python_unicode_rules(values: list[str]) -> None:
     out = normalise_text(pd.Series(values, dtype="string"))
     assert [None if v is pd.NA else v for v in out] == [reference_text(v, " ") for v in values]
 
 
 @given(st.lists(ANY_TEXT, max_size=15))
+@settings(deadline=None, max_examples=150)
 def test_compact_text_agrees_with_python_unicode_rules(values: list[str]) -> None:
     out = compact_text(pd.Series(values, dtype="string"))
     assert [None if v is pd.NA else v for v in out] == [reference_text(v, "") for v in values]
