@@ -84,7 +84,11 @@ CASES = [
 @pytest.mark.parametrize(("facts", "category", "outcome"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_the_definitions(facts, category, outcome):
     df = pd.DataFrame([facts]).astype(
-        {"age": "Int64", "months_away": "Int64", **{k: "string" for k in BASE if k not in ("age", "months_away")}}
+        {
+            "age": "Int64",
+            "months_away": "Int64",
+            **{k: "string" for k in BASE if k not in ("age", "months_away")},
+        }
     )
     r = classify(df, T)
     assert r.loc[0, "outcome"] == outcome
@@ -96,11 +100,25 @@ def test_the_definitions(facts, category, outcome):
 
 def test_the_reason_names_the_failing_condition():
     df = pd.DataFrame(
-        [person(age=16, sex="男", category_declared="留守儿童", father_status="外出务工", mother_status="外出务工")]
+        [
+            person(
+                age=16,
+                sex="男",
+                category_declared="留守儿童",
+                father_status="外出务工",
+                mother_status="外出务工",
+            )
+        ]
     ).astype({"age": "Int64", "months_away": "Int64"})
     r = classify(df, T)
     assert "已满16周岁" in r.loc[0, "detail"]
 
 
 def test_the_thresholds_come_from_the_dated_parameters():
-    assert (T.child_age_limit, T.elder_min_age, T.woman_min_age, T.woman_max_age, T.min_months_away) == (16, 60, 20, 59, 6)
+    assert (T.child_age_limit, T.elder_min_age, T.woman_min_age, T.woman_max_age, T.min_months_away) == (
+        16,
+        60,
+        20,
+        59,
+        6,
+    )

@@ -41,7 +41,9 @@ def test_header_key_folds_full_width_and_spaces():
 
 def test_users_can_add_aliases_in_their_own_file(tmp_path):
     extra = tmp_path / "extra.yaml"
-    extra.write_text("fields:\n  name: {aliases: [户主姓名]}\nvalues:\n  sex:\n    男: [男的]\n", encoding="utf-8")
+    extra.write_text(
+        "fields:\n  name: {aliases: [户主姓名]}\nvalues:\n  sex:\n    男: [男的]\n", encoding="utf-8"
+    )
     cb = load_codebook([extra])
     assert cb.field_for_header("户主姓名") == "name"
     assert cb.vocabulary("sex")[header_key("男的")] == "男"

@@ -20,11 +20,15 @@ RAW = pd.DataFrame(
 
 
 def decisions(*spec):
-    return pd.DataFrame(spec, columns=["row_key", "field", "value", "correction", "decision"]).astype("string")
+    return pd.DataFrame(spec, columns=["row_key", "field", "value", "correction", "decision"]).astype(
+        "string"
+    )
 
 
 def test_a_correction_is_applied_when_the_return_still_holds_the_reported_value():
-    new, log = apply_corrections(RAW, decisions(("a.xlsx|S|4", "id_number", "5.10923E+17", "51092319800101001X", None)))
+    new, log = apply_corrections(
+        RAW, decisions(("a.xlsx|S|4", "id_number", "5.10923E+17", "51092319800101001X", None))
+    )
     assert new.loc[0, "id_number"] == "51092319800101001X"
     assert log["status"].tolist() == ["applied"]
     assert RAW.loc[0, "id_number"] == "5.10923E+17", "the input frame is never modified"
@@ -59,9 +63,13 @@ def test_the_problem_list_with_chinese_headers_reads_back_as_decisions(tmp_path)
             {"行标识": ["a.xlsx|S|4", "a.xlsx|S|5"], "字段": ["公民身份号码", "性别"], "原值": ["5.10923E+17", "2"],
              "更正值": ["51092319800101001X", ""], "说明": ["…", "…"]}
         ).to_excel(xw, sheet_name="问题清单", index=False)  # fmt: skip
-        pd.DataFrame({"行标识": ["b.csv||3"], "查重决定": ["保留"]}).to_excel(xw, sheet_name="重复登记", index=False)
+        pd.DataFrame({"行标识": ["b.csv||3"], "查重决定": ["保留"]}).to_excel(
+            xw, sheet_name="重复登记", index=False
+        )
     d = read_decisions(path, load_codebook())
-    assert d[["row_key", "field", "correction"]].dropna().values.tolist() == [["a.xlsx|S|4", "id_number", "51092319800101001X"]]
+    assert d[["row_key", "field", "correction"]].dropna().values.tolist() == [
+        ["a.xlsx|S|4", "id_number", "51092319800101001X"]
+    ]
     assert d["decision"].dropna().tolist() == ["保留"]
 
 

@@ -70,7 +70,9 @@ def test_contradicting_decisions_fail_and_the_default_applies():
 
 
 def test_a_decision_on_a_row_that_is_gone_or_no_longer_duplicated_fails_with_a_reason():
-    d = pd.DataFrame({"row_key": ["x.xlsx|S|1", "a.xlsx|S|6", "a.xlsx|S|4"], "decision": [KEEP, KEEP, "也许"]})
+    d = pd.DataFrame(
+        {"row_key": ["x.xlsx|S|1", "a.xlsx|S|6", "a.xlsx|S|4"], "decision": [KEEP, KEEP, "也许"]}
+    )
     _, log = marks_of(d)
     assert (log["status"] == "failed").all()
     assert log["message"].str.contains("找不到").iloc[0]

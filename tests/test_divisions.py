@@ -38,7 +38,12 @@ def test_lookup_by_code():
         (" 卓筒井 ", "卓筒井镇"),
         ("通仙", "通仙乡"),
     ],
-    ids=["a short form resolves", "the official name resolves", "spaces are ignored", "a 乡 resolves by its stem"],
+    ids=[
+        "a short form resolves",
+        "the official name resolves",
+        "spaces are ignored",
+        "a 乡 resolves by its stem",
+    ],
 )
 def test_township_names_resolve(typed, official):
     r = divisions.resolve_townships(pd.Series([typed]))
