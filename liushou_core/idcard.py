@@ -67,8 +67,11 @@ class ParsedIds(pa.DataFrameModel):
 
 
 def normalise_id_text(s: pd.Series) -> pd.Series:
-    """NFKC (full-width → half-width), drop every whitespace character, ``x`` → ``X``; empty → ``<NA>``."""
-    return compact_text(s).str.replace("x", "X", regex=False)
+    """NFKC (full-width → half-width), drop every whitespace character, ``x`` → ``X``; empty → ``<NA>``.
+
+    A leading apostrophe — how Excel users force a cell to text, kept by some CSV exports — is dropped too.
+    """
+    return compact_text(s).str.replace("x", "X", regex=False).str.replace(r"^'", "", regex=True).replace("", pd.NA)
 
 
 def _digits(text: pd.Series, width: int) -> np.ndarray:

@@ -554,3 +554,16 @@ def test_format_and_check_character_agree_with_python_stdnum_on_a_million_inputs
     bodies = pd.Series([v[:17] for v in inputs if len(v) == 18 and isdigits(v[:17])], dtype="string")
     ours_check = check_digit(bodies).to_numpy(dtype=str)
     assert (ours_check == np.array([ric.calc_check_digit(b + "0") for b in bodies], dtype=str)).all()
+
+
+def test_a_leading_apostrophe_that_forced_text_in_excel_is_dropped():
+    from datetime import date
+
+    import pandas as pd
+
+    from liushou_core.idcard import make_id, parse_ids
+
+    good = make_id("510923", date(2008, 5, 3), 123)
+    parsed = parse_ids(pd.Series(["'" + good], dtype="string"), date(2017, 12, 31))
+    assert parsed.loc[0, "id_status"] == "valid"
+    assert parsed.loc[0, "id_number"] == good
