@@ -190,7 +190,7 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: object, kind: str, f: 
         ws.write_blank(row, col, None, f.text if kind == "text" else f.number)
         return
     if kind == "date":
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+        stamp = value if isinstance(value, pd.Timestamp) else pd.Timestamp(str(value))
         ws.write_datetime(row, col, stamp.to_pydatetime(), f.date)
         return
     if kind in ("money", "number") and isinstance(value, int | float) and not isinstance(value, bool):

@@ -83,6 +83,16 @@ def parse_term(term: str | dt.date) -> tuple[str, dt.date]:
     return f"{day.isoformat()}起", day
 
 
+def term_of(on: dt.date) -> str:
+    """The school term running on ``on``: from 1 September the autumn term, from 1 March the spring term,
+    in January and February still the previous year's autumn term (``"2018秋季"``)."""
+    if (on.month, on.day) >= TERM_START["秋"]:
+        return f"{on.year}秋季"
+    if (on.month, on.day) >= TERM_START["春"]:
+        return f"{on.year}春季"
+    return f"{on.year - 1}秋季"
+
+
 def completed_age(birth: pd.Series, on: dt.date | pd.Series) -> pd.Series:
     """Completed years (周岁) at ``on`` for each birth date, vectorised (``Int64``; ``<NA>`` where a date is
     missing). The birthday counts as reached on the day itself; 29 February counts as reached on 1 March in
@@ -115,4 +125,5 @@ __all__ = [
     "parse_month",
     "parse_term",
     "shift_month",
+    "term_of",
 ]
