@@ -1,0 +1,17 @@
+"""The sample county (大英县, 2017 year-end survey): realistic township returns and their answer key.
+
+``liushou sample`` calls :func:`write_sample`; benchmarks use :func:`write_large_csv` and
+:func:`synthetic_people`. See :mod:`.county` for the whole chain.
+"""
+
+from .county import SampleResult, build_county, synthetic_people, write_large_csv, write_sample
+from .people import SEED_COUNTS
+
+__all__ = [
+    "SEED_COUNTS",
+    "SampleResult",
+    "build_county",
+    "synthetic_people",
+    "write_large_csv",
+    "write_sample",
+]

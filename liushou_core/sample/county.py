@@ -1,0 +1,170 @@
+"""The sample county end to end: people → mistakes → duplicates → layout → returns + answer key.
+
+:func:`write_sample` writes Daying County as the bureau would receive it (PRODUCT.md §3): eleven township
+returns whose verified register is exactly the seed's 20,898 = 6,049 + 1,604 + 13,245 for every seed, plus
+pending, duplicate and skipped rows, and ``_answer_key.csv``. :func:`write_large_csv` writes a county of any
+size as UTF-8 CSV returns for benchmarks, with the same generator; :func:`synthetic_people` gives the clean
+people alone, as a frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import divisions
+from ..codebook import FIELDS
+from ..errors import LiushouError
+from . import mistakes, people
+from .answer_key import write_key
+from .layout import layout
+from .returns import render_file, write_csv, write_workbook
+from .styles import ReturnStyle, draw_styles
+
+#: Truth columns :func:`synthetic_people` adds to the template fields.
+TRUTH_COLUMNS = (
+    "true_id_number",
+    "true_category",
+    "true_township_code",
+    "true_village_code",
+    "true_age",
+    "true_sex",
+    "true_birth_date",
+)
+
+
+@dataclass(frozen=True)
+class County:
+    """A generated county before it is written: township styles, the people (and copies), the row layout."""
+
+    seed: int
+    styles: list[ReturnStyle]
+    plan: pd.DataFrame
+    rows: pd.DataFrame
+
+
+def build_county(
+    counts: dict[str, int], seed: int, *, csv_only: bool = False, encoding: str = "gbk"
+) -> County:
+    """Generate a county whose verified register has exactly ``counts`` people per category."""
+    rng = np.random.default_rng(seed)
+    survey = people.Survey.default()
+    styles = draw_styles(rng, csv_only=csv_only, encoding=encoding, cadres=people.cadre_names(2 * 11, rng))
+    verified = people.county_slots(counts, rng).assign(scenario="verified", age=np.nan)
+    pending = mistakes.pending_slots(sum(counts.values()), styles, rng)
+    slots = pd.concat([verified, pending], ignore_index=True)
+    p = people.fill(slots, survey, rng)
+    p["scenario"] = slots["scenario"].to_numpy()
+    p = mistakes.apply_fact_mistakes(p, rng)
+    p = mistakes.mark_cell_mistakes(p, styles, rng)
+    plan = pd.concat([p, mistakes.duplicate_copies(p, styles, rng)])
+    return County(seed, styles, plan, layout(plan, styles, rng))
+
+
+def write_county(county: County, out: Path) -> tuple[list[Path], pd.DataFrame]:
+    """Write every return of ``county`` into ``out`` and return the files and the answer key."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([county.seed, 1])
+    files, keys = [], []
+    from .returns import key_rows
+
+    for style in county.styles:  # eleven townships
+        rows = county.rows[county.rows["township_code"] == style.township_code]
+        text, typed, alias = render_file(rows, county.plan, style, rng)
+        path = out / style.file_name
+        if style.fmt == "xlsx":
+            write_workbook(path, rows, text, typed, style)
+        else:
+            write_csv(path, text, style, style.encoding)
+        files.append(path)
+        keys.append(key_rows(rows, county.plan, alias, style))
+    key = pd.concat(keys, ignore_index=True)
+    return files, key
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """What :func:`write_sample` wrote."""
+
+    out: Path
+    files: tuple[Path, ...]
+    key: pd.DataFrame
+    styles: tuple[ReturnStyle, ...]
+
+    def describe(self) -> str:
+        """A short Chinese summary: files, rows by fate, the expected register by category and township."""
+        k = self.key
+        fates = k["fate"].value_counts()
+        verified = k[k["fate"] == "verified"]
+        by_cat = verified["category"].value_counts()
+        by_file = verified.groupby("source_file").size()
+        n_xlsx = sum(s.fmt == "xlsx" for s in self.styles)
+        n_csv = len(self.styles) - n_xlsx
+        lines = [
+            f"已在 {self.out} 写出 {len(self.files)} 个乡镇报表（{n_xlsx} 个 Excel 工作簿，{n_csv} 个 GBK 编码 CSV）及答案表 _answer_key.csv。",
+            f"共 {len(k):,} 行：核实 {fates.get('verified', 0):,}、待核实 {fates.get('pending', 0):,}、"
+            f"重复 {fates.get('duplicate', 0):,}、跳过（空行、合计、表头、表尾）{fates.get('skipped', 0):,}。",
+            "预期核实名册 "
+            + f"{len(verified):,} 人："
+            + "、".join(f"{c} {by_cat.get(c, 0):,}" for c in people.SEED_COUNTS)
+            + "。",
+            "按乡镇："
+            + "、".join(f"{s.township} {int(by_file.get(s.file_name, 0)):,}" for s in self.styles)
+            + "。",
+        ]
+        return "\n".join(lines)
+
+
+def write_sample(out: Path, seed: int = 2018) -> SampleResult:
+    """Write the sample county (Daying, 2017 year-end survey) into ``out``: returns and ``_answer_key.csv``."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise LiushouError(f"输出位置 {out} 已存在且不是文件夹，请换一个文件夹")
+    county = build_county(people.SEED_COUNTS, seed)
+    files, key = write_county(county, out)
+    write_key(key, out)
+    return SampleResult(out, tuple(files), key, tuple(county.styles))
+
+
+def write_large_csv(out: Path, n: int, seed: int) -> SampleResult:
+    """A county of ``n`` verified people (split like the seed) as UTF-8 CSV returns, one per township,
+    with the same mistakes, duplicates and extra rows as the sample, and its answer key. For benchmarks."""
+    out = Path(out)
+    county = build_county(people.split_counts(n), seed, csv_only=True, encoding="utf-8")
+    files, key = write_county(county, out)
+    write_key(key, out)
+    return SampleResult(out, tuple(files), key, tuple(county.styles))
+
+
+def synthetic_people(n: int, seed: int) -> pd.DataFrame:
+    """``n`` clean, verified people (split between the categories like the seed) as a clean return would list
+    them: the template fields in canonical values (official names, 18-digit IDs, ISO dates) plus the truth
+    columns of :data:`TRUTH_COLUMNS`. Vectorised: a million people take seconds."""
+    rng = np.random.default_rng(seed)
+    slots = people.county_slots(people.split_counts(n), rng)
+    p = people.fill(slots, people.Survey.default(), rng)
+    tnames = divisions.townships().set_index("township_code")["township"]
+    vnames = divisions.load_divisions().set_index("village_code")["village"]
+    out = pd.DataFrame(index=p.index)
+    for f in FIELDS:
+        if f == "township":
+            out[f] = p["township_code"].map(tnames)
+        elif f == "village":
+            out[f] = p["village_code"].map(vnames)
+        elif f == "category_declared":
+            out[f] = p["category"]
+        elif f in ("birth_date", "agreement_date", "last_visit_date"):
+            out[f] = pd.to_datetime(p[f]).dt.strftime("%Y-%m-%d")
+        elif f in ("group", "months_away"):
+            out[f] = p[f].astype("Int64").astype("string")
+        else:
+            out[f] = p[f]
+    out = out.astype("string")
+    truth = {"true_id_number": "id_number", "true_category": "category", "true_township_code": "township_code",
+             "true_village_code": "village_code", "true_age": "age", "true_sex": "sex", "true_birth_date": "birth_date"}  # fmt: skip
+    for col, src in truth.items():
+        out[col] = p[src]
+    return out

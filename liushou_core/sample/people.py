@@ -1,0 +1,459 @@
+"""The sample county's population: invented people who meet (or, on purpose, miss) the definitions.
+
+Everything is drawn column-wise with numpy from one ``default_rng``, so a million people take seconds and a
+seed always gives the same county. A *slot* says where a person lives and which category's facts to draw
+(``township_code``, ``village_code``, ``category``, optional ``age`` and ``sex``); :func:`fill` turns slots into
+people with a birth date, a sex, a valid 18-digit ID, a name and every template field a cadre would fill for
+that category, in canonical values (PRODUCT.md §4.1, ``params/codebook.yaml``).
+
+The realism the payroll and the workbooks rely on:
+
+- ages: children 0–15, women 20–59 (peak around 40), elders 60+ with a real tail (about a fifth 80+, a few
+  percent 90+, a handful 100+), allocated by quota so the tail exists for every seed;
+- ID address codes of the era the ID was issued in (policy.md §8): 大英县 510923 only exists since 1997, so
+  older residents often carry 射洪县 510922, 蓬溪县 510921 or the pre-1985 512836/512835; married-in women
+  carry the code of their home county;
+- children have a guardian (祖父/祖母/外祖父/外祖母/其他亲属) with an ID and a mobile phone, an agreement signed
+  in 2017 for most, a guardianship grade, schooling that fits their age.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .. import divisions
+from ..classify import Thresholds
+from ..paths import params_dir
+from ..register import CATEGORIES
+from . import ids, names
+
+CHILD, WOMAN, ELDER = CATEGORIES
+
+#: The seed document's count (大英县人民政府办公室, 2018-06-04): 20,898 = 6,049 + 1,604 + 13,245, "截至去年底".
+SEED_COUNTS: dict[str, int] = {CHILD: 6049, WOMAN: 1604, ELDER: 13245}
+
+#: A missing cell, for np.where/np.select over object arrays.
+_NA = np.array(None, dtype=object)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The survey round the sample imitates: its reference date, the definitions then in force, the filing."""
+
+    reference_date: dt.date
+    thresholds: Thresholds
+    filing_start: dt.date  # returns were filled in early January 2018
+    filing_end: dt.date
+
+    @classmethod
+    def default(cls) -> Survey:
+        return _default_survey()
+
+
+@lru_cache(maxsize=1)
+def _default_survey() -> Survey:
+    data = yaml.safe_load((params_dir() / "survey.yaml").read_text(encoding="utf-8"))
+    ref = data["reference_date"]
+    ref = ref if isinstance(ref, dt.date) else dt.date.fromisoformat(str(ref))
+    return Survey(ref, Thresholds.at(ref), ref + dt.timedelta(days=2), ref + dt.timedelta(days=20))
+
+
+# ----- allocation -----------------------------------------------------------------------------------------
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` into integers proportional to ``weights`` (largest remainder; sums to ``total``)."""
+    w = np.asarray(weights, dtype=float)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(np.int64)
+    short = total - int(out.sum())
+    if short:
+        out[np.argsort(-(exact - out), kind="stable")[:short]] += 1
+    return out
+
+
+def quota_draw(values: np.ndarray, p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` draws from ``values`` with probabilities ``p``: each value gets ⌊p·n⌋ draws for sure, the rest at
+    random, shuffled. Rare values (a 100-year-old) are then present for every seed, not only by luck."""
+    p = np.asarray(p, dtype=float) / np.sum(p)
+    counts = np.floor(p * n).astype(np.int64)
+    rest = n - int(counts.sum())
+    if rest:
+        counts += np.bincount(rng.choice(len(values), size=rest, p=p), minlength=len(values))
+    return rng.permutation(np.repeat(values, counts))
+
+
+# Age structure of each category (weights by completed years at the reference date).
+_CHILD_AGES = np.arange(0, 16)
+_CHILD_W = np.array([0.55, 0.8, 0.95, 1, 1, 1.05, 1.1, 1.1, 1.1, 1.1, 1.1, 1.05, 1.05, 1.0, 0.95, 0.9])
+_WOMAN_AGES = np.arange(20, 60)
+_WOMAN_W = np.exp(-0.5 * ((_WOMAN_AGES - 38) / 9.0) ** 2) + 0.05
+_ELDER_AGES = np.arange(60, 108)
+# Share of each five-year band among left-behind elders (80+ ≈ 20 %, 90+ ≈ 3.5 %, 100+ ≈ 0.06 %).
+_ELDER_BANDS = [24, 24, 18, 14, 10.5, 6, 2.6, 0.8, 0.05, 0.01]
+_ELDER_W = np.array([_ELDER_BANDS[min(int(a - 60) // 5, 9)] / (5 if a < 105 else 3) for a in _ELDER_AGES])
+_AGES = {CHILD: (_CHILD_AGES, _CHILD_W), WOMAN: (_WOMAN_AGES, _WOMAN_W), ELDER: (_ELDER_AGES, _ELDER_W)}
+
+
+def county_slots(counts: dict[str, int], rng: np.random.Generator) -> pd.DataFrame:
+    """Slots for ``counts`` people per category, spread over the 11 townships in proportion to their number
+    of villages (exactly, by largest remainder) and over each township's villages by a random weight
+    (residents' committees, the town centres, have fewer left-behind people)."""
+    d = divisions.load_divisions()
+    t = divisions.townships()
+    vweight = rng.gamma(4.0, 1.0, len(d)) * np.where(d["village_kind"].to_numpy() == "社区", 0.35, 1.0)
+    frames = []
+    for cat, total in counts.items():
+        per_township = allocate(total, t["villages"].to_numpy())
+        tcodes = np.repeat(t["township_code"].to_numpy(), per_township)
+        vcodes = np.empty(len(tcodes), dtype=object)
+        for code in t["township_code"]:  # 11 townships
+            m = tcodes == code
+            inside = (d["township_code"] == code).to_numpy()
+            w = vweight[inside] / vweight[inside].sum()
+            vcodes[m] = rng.choice(d["village_code"].to_numpy()[inside], size=int(m.sum()), p=w)
+        frames.append(pd.DataFrame({"township_code": tcodes, "village_code": vcodes, "category": cat}))
+    slots = pd.concat(frames, ignore_index=True)
+    return slots.sample(frac=1.0, random_state=rng).reset_index(drop=True)
+
+
+# ----- identity -------------------------------------------------------------------------------------------
+
+
+def _ages(slots: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    age = (
+        slots["age"].to_numpy(dtype=float, na_value=np.nan, copy=True)
+        if "age" in slots
+        else np.full(len(slots), np.nan)
+    )
+    cat = slots["category"].to_numpy()
+    for c, (values, w) in _AGES.items():
+        m = (cat == c) & np.isnan(age)
+        age[m] = quota_draw(values, w, int(m.sum()), rng)
+    return age.astype(np.int64)
+
+
+def _sexes(slots: pd.DataFrame, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    given = (
+        slots["sex"].to_numpy(dtype=object, na_value=None) if "sex" in slots else np.full(len(slots), None)
+    )
+    cat = slots["category"].to_numpy()
+    # Women outlive men: the share of men among elders falls with age.
+    p_male = np.select(
+        [cat == CHILD, cat == WOMAN], [0.53, 0.0], default=np.clip(0.5 - 0.008 * (age - 60), 0.15, 0.5)
+    )
+    drawn = np.where(rng.random(len(age)) < p_male, "男", "女")
+    return np.where(pd.isna(given), drawn, given).astype(object)
+
+
+def birth_dates(age: np.ndarray, survey: Survey, rng: np.random.Generator) -> np.ndarray:
+    """Birth dates giving each completed age at the reference date (a birthday on the reference date counts
+    as reached). Age −1 stands for a baby born after the reference date but before the return was filled."""
+    ref = survey.reference_date
+    lo, hi = {}, {}
+    for a in np.unique(age):  # at most ~110 distinct ages
+        a = int(a)
+        if a < 0:
+            lo[a], hi[a] = ref + dt.timedelta(days=1), survey.filing_start + dt.timedelta(days=5)
+            continue
+        top = _same_day(ref, ref.year - a)  # born on or before this day: already a years old
+        lo[a], hi[a] = _same_day(ref, ref.year - a - 1) + dt.timedelta(days=1), top
+    lo_days = np.array([(lo[int(a)] - dt.date(1970, 1, 1)).days for a in np.unique(age)])
+    hi_days = np.array([(hi[int(a)] - dt.date(1970, 1, 1)).days for a in np.unique(age)])
+    idx = np.searchsorted(np.unique(age), age)
+    days = lo_days[idx] + np.floor(rng.random(len(age)) * (hi_days[idx] - lo_days[idx] + 1)).astype(np.int64)
+    return days.astype("datetime64[D]").astype("datetime64[ns]")
+
+
+def _same_day(ref: dt.date, year: int) -> dt.date:
+    try:
+        return ref.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return ref.replace(year=year, day=28)
+
+
+# Address codes (GB/T 2260) by the era the ID was issued in; 大英县 (510923) exists since 1997, formed from
+# parts of 射洪县 (510922, before 1985 512836) and 蓬溪县 (510921, before 1985 512835).
+_LOCAL_OLD = (["512836", "512835", "510922", "510921", "510923"], [0.20, 0.12, 0.28, 0.15, 0.25])
+_LOCAL_MID = (["510922", "510921", "510923", "512836", "512835"], [0.38, 0.24, 0.32, 0.04, 0.02])
+_LOCAL_NEW = (["510923", "510922", "510921"], [0.93, 0.04, 0.03])
+_LOCAL_CHILD = (["510923", "510903", "510904"], [0.97, 0.02, 0.01])
+# Home counties of married-in women, by when their ID was issued.
+_MARRIED_IN = {
+    "before_1997": ["510722", "511025", "510902", "511023", "510322", "510921"],
+    "1997_2002": ["510722", "511025", "510322", "510902", "500228"],
+    "2003_on": ["510722", "511025", "510322", "510903", "510904", "512022", "500228"],
+}
+
+
+def address_codes(birth_year: np.ndarray, married_in: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The ID address code of each person: local codes of the era, or a home county for married-in women."""
+    n = len(birth_year)
+    out = np.empty(n, dtype=object)
+    issued = np.maximum(birth_year + 16, 1985)
+    groups = [
+        (birth_year >= 2000, _LOCAL_CHILD),
+        ((birth_year < 2000) & (issued >= 1998), _LOCAL_NEW),
+        ((issued < 1998) & (birth_year >= 1958), _LOCAL_MID),
+        (birth_year < 1958, _LOCAL_OLD),
+    ]
+    for m, (codes, p) in groups:
+        out[m] = rng.choice(codes, size=int(m.sum()), p=p)
+    for era, m in {
+        "before_1997": married_in & (issued < 1997),
+        "1997_2002": married_in & (issued >= 1997) & (issued < 2003),
+        "2003_on": married_in & (issued >= 2003),
+    }.items():
+        out[m] = rng.choice(_MARRIED_IN[era], size=int(m.sum()))
+    return out
+
+
+# ----- facts ----------------------------------------------------------------------------------------------
+
+_MOBILE_PREFIXES = np.array(
+    ["133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "157", "158", "159",
+     "177", "180", "181", "182", "183", "187", "188", "189", "199"]
+)  # fmt: skip
+
+
+def mobiles(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` plausible 11-digit mobile numbers."""
+    tail = pd.Series(rng.integers(0, 100_000_000, n)).astype(str).str.zfill(8).to_numpy(dtype=str)
+    return np.char.add(rng.choice(_MOBILE_PREFIXES, n), tail).astype(object)
+
+
+def _dates_between(start: dt.date, end: dt.date, n: int, rng: np.random.Generator) -> np.ndarray:
+    days = rng.integers(0, (end - start).days + 1, n)
+    return (np.datetime64(start, "D") + days).astype("datetime64[ns]")
+
+
+def _pick(values: list[str], p: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.choice(np.array(values, dtype=object), size=n, p=np.array(p) / sum(p))
+
+
+_WORK_PLACES = ["广东", "浙江", "福建", "江苏", "新疆", "成都", "重庆", "上海", "北京", "深圳"]
+
+#: The canonical template fields of a person, as :func:`fill` returns them (besides the truth columns).
+FACT_FIELDS = (
+    "name", "sex", "group", "father_status", "mother_status", "husband_status", "children_status",
+    "months_away", "guardian_name", "guardian_relation", "guardian_id_number", "guardian_phone",
+    "agreement_signed", "agreement_date", "guardianship_grade", "household_economy", "health",
+    "disability_grade", "schooling", "boarding", "phone", "last_visit_date", "visitor", "notes",
+)  # fmt: skip
+
+
+def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.DataFrame:
+    """People for ``slots``: identity (age, sex, birth date, unique valid ID) and every template field.
+
+    Facts are those of ``category`` and meet its definition (both parents away or one away and the other
+    without capacity; husband away 6+ months; all children away 6+ months); the sample's mistakes module
+    changes some of them afterwards, on purpose. Fields that do not concern the category stay empty.
+    """
+    n = len(slots)
+    cat = slots["category"].to_numpy()
+    is_child, is_woman, is_elder = cat == CHILD, cat == WOMAN, cat == ELDER
+    age = _ages(slots, rng)
+    sex = _sexes(slots, age, rng)
+    birth = birth_dates(age, survey, rng)
+    byear = birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    married_in = (sex == "女") & (byear < 2000) & (rng.random(n) < np.where(is_woman, 0.15, 0.10))
+    address = address_codes(byear, married_in, rng)
+
+    # Guardians of children: relation, sex, age, name, ID and phone.
+    relation = np.where(
+        is_child, _pick(["祖父", "祖母", "外祖父", "外祖母", "其他亲属"], [25, 35, 8, 12, 20], n, rng), _NA
+    )
+    g_sex = np.select(
+        [np.isin(relation, ["祖父", "外祖父"]), np.isin(relation, ["祖母", "外祖母"])],
+        ["男", "女"],
+        default=np.where(rng.random(n) < 0.45, "男", "女"),
+    ).astype(object)
+    g_age = np.where(
+        relation == "其他亲属", rng.integers(28, 61, n), np.clip(age + rng.normal(50, 6, n).round(), 45, 85)
+    )
+    g_age = g_age.astype(np.int64)
+    g_birth = birth_dates(g_age, survey, rng)
+    g_byear = g_birth.astype("datetime64[Y]").astype(np.int64) + 1970
+    g_address = address_codes(g_byear, (g_sex == "女") & (rng.random(n) < 0.10), rng)
+
+    # One ID pass for people and guardians together, so every 18-digit number of the sample is unique.
+    all_ids = ids.unique_ids(
+        np.concatenate([address, g_address[is_child]]),
+        np.concatenate([birth, g_birth[is_child]]),
+        np.concatenate([sex, g_sex[is_child]]),
+        rng,
+    )
+    id_number = all_ids[:n]
+    g_id = np.full(n, None, dtype=object)
+    g_id[is_child] = all_ids[n:]
+
+    surname = names.surnames(n, rng)
+    name = names.full_names(byear, sex, rng, surname=surname)
+    # Only the paternal grandfather shares the child's surname; women keep their own.
+    g_surname = np.where(relation == "祖父", surname, names.surnames(n, rng))
+    g_name = np.where(is_child, names.full_names(g_byear, g_sex, rng, surname=g_surname), _NA)
+
+    d = divisions.load_divisions().set_index("village_code")
+    vcode = slots["village_code"].to_numpy()
+    # Each village has 6–15 村民小组; people live in one of them.
+    n_groups = 6 + (pd.Series(d.index).str[-3:].astype(int).to_numpy() * 7 + 3) % 10
+    groups_of = dict(zip(d.index, n_groups, strict=True))
+    group = np.floor(rng.random(n) * pd.Series(vcode).map(groups_of).to_numpy()).astype(np.int64) + 1
+
+    # Parents of children: both away (most), or one away and the other without guardianship capacity.
+    one_incapable = is_child & (rng.random(n) < 0.12)
+    incapable_is_mother = rng.random(n) < 0.55
+    father = np.where(is_child, "外出务工", _NA).astype(object)
+    mother = father.copy()
+    father[one_incapable & ~incapable_is_mother] = "无监护能力"
+    mother[one_incapable & incapable_is_mother] = "无监护能力"
+    husband = np.where(is_woman, "外出务工", _NA).astype(object)
+    children = np.where(is_elder, "全部外出", _NA).astype(object)
+    months = rng.choice(np.array([6, 7, 8, 9, 10, 11, 12, 12, 12, 18, 24, 24, 36, 48, 60, 96, 120]), n)
+
+    signed = np.where(is_child, _pick(["已签订", "未签订"], [93, 7], n, rng), _NA)
+    agreement_date = np.where(
+        signed == "已签订",
+        np.where(
+            rng.random(n) < 0.6,
+            _dates_between(dt.date(2017, 10, 1), dt.date(2017, 12, 28), n, rng),
+            _dates_between(dt.date(2017, 3, 1), dt.date(2017, 9, 30), n, rng),
+        ),
+        np.datetime64("NaT"),
+    )
+    grade = _pick(["较好", "一般", "差"], [55, 38, 7], n, rng)
+    grade = np.where(one_incapable & (rng.random(n) < 0.4), "差", grade)
+    grade = np.where(is_child, grade, _NA)
+
+    economy = np.select(
+        [is_child, is_woman],
+        [
+            _pick(
+                ["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户", "建档困难职工"],
+                [72, 14, 8, 5, 1],
+                n,
+                rng,
+            ),
+            _pick(["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户"], [78, 12, 7, 3], n, rng),
+        ],
+        default=_pick(
+            ["一般", "低保户", "建档立卡贫困户", "特困供养", "建档立卡贫困户、低保户", "低保户、特困供养"],
+            [58, 15, 12, 6, 6, 3],
+            n,
+            rng,
+        ),
+    ).astype(object)
+    health = np.select(
+        [is_child, is_woman],
+        [
+            _pick(["健康", "患病", "残疾"], [95, 2.5, 2.5], n, rng),
+            _pick(["健康", "患病", "残疾"], [88, 9, 3], n, rng),
+        ],
+        default=_pick(["健康", "患病", "残疾"], [52, 40, 8], n, rng),
+    ).astype(object)
+    disability = np.where(
+        health == "残疾", _pick(["一级", "二级", "三级", "四级"], [10, 20, 35, 35], n, rng), _NA
+    )
+
+    schooling = np.select(
+        [age <= 5, age <= 11, age <= 14],
+        ["学前", "小学", "初中"],
+        default=_pick(["初中", "高中", "中职", "辍学"], [40, 32, 20, 8], n, rng),
+    ).astype(object)
+    schooling = np.where((age >= 13) & (age <= 14) & (rng.random(n) < 0.01), "辍学", schooling)
+    p_board = pd.Series(schooling).map(
+        {"学前": 0.0, "小学": 0.08, "初中": 0.45, "高中": 0.8, "中职": 0.7, "辍学": 0.0}
+    )
+    boarding = np.where(rng.random(n) < p_board.to_numpy(dtype=float), "是", "否")
+    schooling = np.where(is_child, schooling, _NA)
+    boarding = np.where(is_child, boarding, _NA)
+
+    phone = np.where(rng.random(n) < np.where(is_elder, 0.7, 0.97), mobiles(n, rng), _NA)
+    g_phone = np.where(is_child, mobiles(n, rng), _NA)
+
+    visited = rng.random(n) < 0.9
+    last_visit = np.where(
+        visited, _dates_between(dt.date(2017, 9, 1), survey.filing_start, n, rng), np.datetime64("NaT")
+    )
+    cadres = _village_cadres(rng)
+    vidx = d.index.get_indexer(vcode)
+    visitor = np.where(visited, cadres[vidx, rng.integers(0, cadres.shape[1], n)], _NA)
+
+    place = rng.choice(np.array(_WORK_PLACES, dtype=object), n)
+    notes = np.select(
+        [
+            is_child & one_incapable & (rng.random(n) < 0.6),
+            is_child & (rng.random(n) < 0.12),
+            is_woman & (rng.random(n) < 0.2),
+            is_elder & (rng.random(n) < 0.15),
+            is_elder & (rng.random(n) < 0.1),
+        ],
+        [
+            np.where(incapable_is_mother, "母亲重病", "父亲重残"),
+            "父母在" + place + "务工",
+            "丈夫在" + place + "务工",
+            "独居",
+            "与老伴同住",
+        ],
+        default=_NA,
+    ).astype(object)
+
+    return pd.DataFrame(
+        {
+            "township_code": slots["township_code"].to_numpy(),
+            "village_code": vcode,
+            "category": cat,
+            "age": age,
+            "sex": sex,
+            "birth_date": birth,
+            "id_number": id_number,
+            "name": name,
+            "group": group,
+            "father_status": father,
+            "mother_status": mother,
+            "husband_status": husband,
+            "children_status": children,
+            "months_away": months,
+            "guardian_name": g_name,
+            "guardian_relation": relation,
+            "guardian_id_number": g_id,
+            "guardian_phone": g_phone,
+            "agreement_signed": signed,
+            "agreement_date": agreement_date,
+            "guardianship_grade": grade,
+            "household_economy": economy,
+            "health": health,
+            "disability_grade": disability,
+            "schooling": schooling,
+            "boarding": boarding,
+            "phone": phone,
+            "last_visit_date": last_visit,
+            "visitor": visitor,
+            "notes": notes,
+        }
+    )
+
+
+def _village_cadres(rng: np.random.Generator, per_village: int = 3) -> np.ndarray:
+    """Names of the cadres who visit in each village (儿童主任, 村干部): ``(villages, per_village)``."""
+    n = len(divisions.load_divisions()) * per_village
+    year = rng.integers(1962, 1992, n)
+    sex = np.where(rng.random(n) < 0.5, "男", "女")
+    return names.full_names(year, sex, rng).reshape(-1, per_village)
+
+
+def cadre_names(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` names of township staff (填表人, 审核人)."""
+    year = rng.integers(1965, 1995, n)
+    return names.full_names(year, np.where(rng.random(n) < 0.5, "男", "女"), rng)
+
+
+def split_counts(n: int) -> dict[str, int]:
+    """``n`` people split between the categories in the seed's proportions (exactly the seed for 20,898)."""
+    return dict(zip(SEED_COUNTS, allocate(n, np.array(list(SEED_COUNTS.values()))).tolist(), strict=True))
