@@ -284,9 +284,7 @@ def _write_sheet(
     last_data = row - 1
 
     if total_row:
-        ws.write_string(
-            row, label_col, f"合计（{len(df)}人）" if subtotal_by else f"合计（{len(df)}行）", f.total_text
-        )
+        ws.write_string(row, label_col, f"合计（{len(df)}{row_unit}）" if row_unit else "合计", f.total_text)
         for c in range(1, ncols):
             if c not in sum_idx:
                 ws.write_blank(row, c, None, f.total_text)

@@ -134,3 +134,10 @@ def test_field_labels_cover_template_and_derived_columns() -> None:
     assert FIELD_LABELS["id_number"] == "公民身份号码"
     assert FIELD_LABELS["tier"] == "补贴档次"
     assert label("not_a_field") == "not_a_field"
+
+
+def test_a_summary_sheet_total_does_not_count_people(tmp_path: Path) -> None:
+    summary = pd.DataFrame({"township": ["蓬莱镇", "隆盛镇"], "people": [3, 4], "amount": [75, 100]})
+    path = write_ledger(tmp_path / "s.xlsx", {"汇总": summary}, money_columns=["amount"],
+                        sum_columns=["people", "amount"], row_unit={"汇总": None})  # fmt: skip
+    assert cached_values(path, "汇总")[-1] == ["合计", 7, 175]
