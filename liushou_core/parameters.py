@@ -524,6 +524,27 @@ class ParameterSet:
         return [(n, v) for n in sorted(self.items) for v in self.items[n].values if v.assumption]
 
 
+def assumption_table(params: ParameterSet | None = None) -> list[dict[str, str]]:
+    """Every value the bureau still has to confirm, one record per dated value: parameter name, description,
+    effective date, value, what to confirm, and the source it was taken from (for a 待确认事项 sheet)."""
+    ps = params or load_parameters()
+    rows = []
+    for name, entry in ps.assumptions():
+        value = entry.value
+        shown = "、".join(value) if isinstance(value, tuple) else "" if value is None else str(value)
+        rows.append(
+            {
+                "parameter": name,
+                "description": ps.parameter(name).description,
+                "start": entry.start.isoformat(),
+                "value": shown,
+                "to_confirm": entry.note or "",
+                "source": str(entry.reference) if entry.reference else "",
+            }
+        )
+    return rows
+
+
 def _load_file(path: Path, name: str) -> Parameter | Scale:
     where = _Where(path)
     try:

@@ -233,3 +233,11 @@ def test_the_shipped_definitions_hold_at_the_survey_reference_date(
 def test_every_shipped_parameter_file_loads() -> None:
     ps = load_parameters()
     assert ps.names("definitions.")
+
+
+def test_every_shipped_assumption_says_what_to_confirm() -> None:
+    from liushou_core.parameters import assumption_table
+
+    rows = assumption_table()
+    assert rows and all(r["to_confirm"] for r in rows)
+    assert {"allowances.old_age_monthly", "allowances.old_age_start_rule"} <= {r["parameter"] for r in rows}
