@@ -172,6 +172,23 @@ def _running_cell(ipynb: Path) -> tuple[int | None, str | None]:
     return started[-1] if started else (None, None)
 
 
+def recover_partial(out_ipynb: Path) -> tuple[int | None, str | None]:
+    """After a worker was stopped mid-run: put its partial notebook in place; return the cell it was on.
+
+    The partial notebook is papermill's last save (complete JSON), so it shows how far the run got.
+    """
+    out_ipynb = Path(out_ipynb)
+    partial = sorted(
+        out_ipynb.parent.glob(f".{out_ipynb.stem}.*.tmp{out_ipynb.suffix}"), key=lambda p: p.stat().st_mtime
+    )
+    if not partial:
+        return None, None
+    os.replace(partial[-1], out_ipynb)
+    for extra in partial[:-1]:
+        extra.unlink(missing_ok=True)
+    return _running_cell(out_ipynb)
+
+
 def _short(text: str, limit: int = 500) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -187,7 +204,7 @@ def _temp_beside(path: Path) -> Path:
 
 
 def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook as readers see it: parameters as a table, papermill's English error banner in Chinese.
+    """The notebook as readers see it: parameters as a table at the end, papermill's error banner in Chinese.
 
     The default ``parameters`` cell is dropped (papermill's injected cell overrides it); stderr streams
     (library warnings) are dropped too — they are for the statistician, who has the ``.ipynb``.
@@ -199,7 +216,7 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if INJECTED_TAG in tags:
-            cells.append(nbformat.v4.new_markdown_cell(parameters_markdown(params)))
+            continue  # shown at the end, as a table
         elif PAPERMILL_ERROR_TAG in tags:
             # papermill puts a banner first and an anchor just before the failing cell.
             text = _ERROR_ANCHOR if banner_done else _ERROR_BANNER
@@ -213,6 +230,8 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                     if not (o.output_type == "stream" and o.name == "stderr")
                 ]
             cells.append(cell)
+    if params:  # an appendix: readers want the title first
+        cells.append(nbformat.v4.new_markdown_cell(parameters_markdown(params)))
     nb.cells = cells
     return nb
 
@@ -231,7 +250,7 @@ def parameters_markdown(params: Mapping[str, Any]) -> str:
         for key, value in params.items()
         if value not in (None, "")
     ]
-    return "\n".join(["**运行参数**", "", "| 参数 | 值 |", "| --- | --- |", *rows])
+    return "\n".join(["#### 附：运行参数", "", "| 参数 | 值 |", "| --- | --- |", *rows])
 
 
 def _md_cell(value: Any) -> str:

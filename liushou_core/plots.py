@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .register import CATEGORIES
 
@@ -115,6 +115,7 @@ def population_pyramid(people: pd.DataFrame, *, title: str = "人口金字塔（
     ax.set_yticks(y, labels)
     limit = max(1, int(counts.to_numpy().max(initial=0)))
     ax.set_xlim(-limit * 1.1, limit * 1.1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # people are counted in whole numbers
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{abs(v):g}"))
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set_xlabel("人数")
@@ -146,6 +147,7 @@ def stacked_bars(
         left += values
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     if len(table.columns) > 1:

@@ -1,0 +1,703 @@
+"""``liushou run``: clean the county once, then every township's workbooks in parallel, then the overview.
+
+Layout of a run folder::
+
+    RUN/clean/…                                   the cleaner's outputs (people.parquet, issues.parquet, …)
+    RUN/townships/<township>/investigation.{ipynb,html,xlsx}   摸排工作簿
+    RUN/townships/<township>/assistance.{ipynb,html,xlsx}      帮扶救助工作簿
+    RUN/county/county.{ipynb,html,xlsx}           县级总览
+    RUN/logs/<township>-<kind>.log                each notebook's kernel and worker output
+    RUN/manifest.json                             see :mod:`liushou_core.manifest`
+
+Each notebook runs in its own worker process (its own session, with its own kernel), at most ``jobs`` at
+a time. A notebook that fails — a failing cell, a dead kernel, a worker that dies, or running past the
+timeout — is recorded with its error and failing cell, and the others go on; the exit code says whether
+any failed. ``resume`` keeps every notebook whose township data, parameters and template are unchanged
+and which finished last time, and redoes the rest; the cleaning itself is reused when the returns, the
+decisions and the settings are unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import traceback
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .errors import ConfigError
+from .manifest import (
+    FAILED,
+    OK,
+    TIMEOUT,
+    Manifest,
+    NotebookRecord,
+    TownshipRecord,
+    file_records,
+    fingerprint,
+    package_versions,
+    read_manifest,
+    relative,
+    sha256_file,
+    write_manifest,
+)
+from .notebook import KERNEL_NAME
+from .paths import REPO_DIR
+from .runconfig import RunConfig
+
+NOTEBOOKS_DIR = REPO_DIR / "notebooks"
+#: The township workbooks, in the order they run, with their Chinese titles.
+NOTEBOOK_KINDS: dict[str, str] = {"investigation": "摸排工作簿", "assistance": "帮扶救助工作簿"}
+COUNTY_KIND = "county"
+COUNTY_TITLE = "县级总览"
+#: Seconds a notebook may use beyond its timeout for the kernel to start and the HTML to be written.
+GRACE_S = 30
+_POLL_S = 0.2
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
+
+
+# ---------------------------------------------------------------------------------------------- layout
+
+
+def safe_name(name: str, *, max_length: int = 60) -> str:
+    """A folder name for a township name that came from data: safe on Linux, macOS and Windows.
+
+    Path separators, control characters and ``<>:"|?*`` become ``_``; leading and trailing spaces and
+    dots are dropped (so ``..`` cannot climb out of the run folder); Windows device names (``CON``,
+    ``NUL``, ``COM1``…) get a leading ``_``. A name that had to change gets a short hash of the original,
+    so two different names never share a folder. Ordinary names (蓬莱镇) are kept as they are.
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    cleaned = _UNSAFE.sub("_", text).strip(" .")
+    if not cleaned.strip("_"):
+        cleaned = "_"
+    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
+        cleaned = "_" + cleaned
+    cleaned = cleaned[:max_length]
+    if cleaned != text:
+        cleaned = f"{cleaned}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    return cleaned
+
+
+def township_dir(run_dir: Path, township: str) -> Path:
+    """``RUN/townships/<safe township name>``."""
+    return Path(run_dir) / "townships" / safe_name(township)
+
+
+def county_dir(run_dir: Path) -> Path:
+    """``RUN/county``."""
+    return Path(run_dir) / "county"
+
+
+# --------------------------------------------------------------------------------------------- cleaning
+
+
+class CleanFn(Protocol):
+    """The cleaner: reads the returns and writes people.parquet, issues.parquet, summary.json to ``out``
+    (``liushou_core.pipeline.clean_to_dir``)."""
+
+    def __call__(
+        self,
+        inputs: Sequence[Path],
+        out: Path,
+        reference_date: date | None = ...,
+        decisions: Path | None = ...,
+        codebooks: Sequence[Path] = ...,
+    ) -> object: ...
+
+
+def _clean(config: RunConfig, clean_fn: CleanFn) -> None:
+    """Clean into a fresh folder, then swap it in: no file of an earlier cleaning survives (a stale
+    corrections log would mislead), and an interrupted cleaning leaves the previous one intact."""
+    target = config.clean_dir
+    fresh = target.with_name(".clean.tmp")
+    old = target.with_name(".clean.old")
+    for leftover in (fresh, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    clean_fn(
+        list(config.inputs),
+        fresh,
+        config.reference_date,
+        decisions=config.decisions,
+        codebooks=list(config.codebooks),
+    )
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _clean_fingerprint(config: RunConfig, inputs: list[dict[str, Any]]) -> str:
+    return fingerprint(
+        {
+            "inputs": [(i["path"], i["sha256"]) for i in inputs],
+            "reference_date": config.reference_date.isoformat(),
+            "liushou": __version__,
+        }
+    )
+
+
+def _files_unchanged(records: Iterable[Mapping[str, Any]], root: Path) -> bool:
+    for rec in records:
+        path = root / str(rec["path"])
+        if not path.is_file() or sha256_file(path) != rec["sha256"]:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to execute: where its template is, where its outputs go, with which parameters."""
+
+    key: str  # "<township>/<kind>" or "county"
+    township: str | None
+    kind: str
+    title: str
+    template: str
+    out_ipynb: str
+    out_html: str
+    result: str  # where the worker writes its outcome (JSON)
+    log: str
+    parameters: dict[str, str]
+    fingerprint: str
+    timeout: int
+    kernel_name: str
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out_ipynb).parent
+
+
+@dataclass
+class _Running:
+    task: Task
+    process: subprocess.Popen[bytes]
+    log: Any
+    started: str
+    start: float = field(default_factory=time.monotonic)
+
+
+def township_fingerprints(data: Any, townships: Sequence[str]) -> dict[str, str]:
+    """A content hash of each township's part of the cleaned data (register, issues and row fates).
+
+    A change in one township's return changes only that township's hash, so ``--resume`` redoes only
+    its workbooks (and the county overview).
+    """
+    import pandas as pd
+
+    def digest(frame: pd.DataFrame | None, town: str) -> str:
+        if frame is None or "township" not in frame:
+            return ""
+        part = frame[frame["township"] == town]
+        part = part.reindex(columns=sorted(part.columns))
+        hashed = pd.util.hash_pandas_object(part.astype("string"), index=False).to_numpy()
+        return hashlib.sha256(hashed.tobytes() + ",".join(part.columns).encode("utf-8")).hexdigest()
+
+    return {
+        town: fingerprint([digest(data.people, town), digest(data.issues, town), digest(data.rows, town)])
+        for town in townships
+    }
+
+
+def _template(notebooks_dir: Path, kind: str) -> Path:
+    path = notebooks_dir / f"{kind}.ipynb"
+    if not path.is_file():
+        raise ConfigError(f"找不到工作簿模板 {path}")
+    return path
+
+
+def _make_task(
+    *,
+    run_dir: Path,
+    key: str,
+    township: str | None,
+    kind: str,
+    title: str,
+    template: Path,
+    folder: Path,
+    parameters: dict[str, str],
+    data_fingerprint: str,
+    config: RunConfig,
+    kernel_name: str,
+) -> Task:
+    stem = safe_name(township) + "-" + kind if township else kind
+    return Task(
+        key=key,
+        township=township,
+        kind=kind,
+        title=title,
+        template=str(template),
+        out_ipynb=str(folder / f"{kind}.ipynb"),
+        out_html=str(folder / f"{kind}.html"),
+        result=str(run_dir / ".work" / f"{stem}.result.json"),
+        log=str(run_dir / "logs" / f"{stem}.log"),
+        parameters=parameters,
+        fingerprint=fingerprint(
+            {
+                "data": data_fingerprint,
+                "parameters": parameters,
+                "template": sha256_file(template),
+                "liushou": __version__,
+            }
+        ),
+        timeout=config.timeout,
+        kernel_name=kernel_name,
+    )
+
+
+def _artifacts(task: Task, run_dir: Path) -> list[str]:
+    """The files a notebook made: ``<kind>.*`` and ``<kind>-*`` in its folder, relative to the run."""
+    folder = task.folder
+    if not folder.is_dir():
+        return []
+    found = [
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and (p.stem == task.kind or p.name.startswith(f"{task.kind}-"))
+    ]
+    return sorted(relative(p, run_dir) for p in found)
+
+
+def _reusable(previous: NotebookRecord | None, task: Task, run_dir: Path) -> bool:
+    return (
+        previous is not None
+        and previous.status == OK
+        and previous.fingerprint == task.fingerprint
+        and bool(previous.artifacts)
+        and all((run_dir / a).is_file() for a in previous.artifacts)
+    )
+
+
+# --------------------------------------------------------------------------------------------- workers
+
+
+def run_worker(task_file: Path) -> int:
+    """Worker process: execute one notebook, export its HTML, write the outcome JSON. Never raises."""
+    from .notebook import NotebookExecutionError, execute_notebook, export_html
+
+    task = Task(**json.loads(Path(task_file).read_text(encoding="utf-8")))
+    start = time.monotonic()
+    status, error = OK, None
+    try:
+        execute_notebook(
+            Path(task.template),
+            Path(task.out_ipynb),
+            task.parameters,
+            kernel_name=task.kernel_name,
+            timeout=task.timeout,
+        )
+    except NotebookExecutionError as exc:
+        status = TIMEOUT if exc.failure.kind == "timeout" else FAILED
+        error = {**asdict(exc.failure), "message": exc.failure.describe()}
+    except Exception as exc:  # the kernel did not start, the template is unreadable, …: still recorded
+        traceback.print_exc()
+        status, error = FAILED, _error("error", exc)
+    if Path(task.out_ipynb).exists():
+        try:
+            export_html(Path(task.out_ipynb), Path(task.out_html), title=_html_title(task))
+        except Exception as exc:
+            traceback.print_exc()
+            if status == OK:
+                status, error = FAILED, _error("export", exc)
+    outcome = {"status": status, "error": error, "duration_s": round(time.monotonic() - start, 3)}
+    from .atomic import write_json
+
+    write_json(outcome, Path(task.result))
+    return 0
+
+
+def _error(kind: str, exc: BaseException) -> dict[str, Any]:
+    message = f"{type(exc).__name__}: {exc}"
+    return {"kind": kind, "ename": type(exc).__name__, "evalue": str(exc)[:500], "message": message[:500]}
+
+
+def _html_title(task: Task) -> str:
+    return f"{task.township} {task.title}" if task.township else task.title
+
+
+def _start(task: Task) -> _Running:
+    for path in (Path(task.result), Path(task.log)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    Path(task.result).unlink(missing_ok=True)
+    spec = Path(task.result).with_suffix(".task.json")
+    spec.write_text(json.dumps(asdict(task), ensure_ascii=False), encoding="utf-8")
+    log = Path(task.log).open("wb")  # noqa: SIM115 - handed to the worker, closed in _finish
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    extra: dict[str, Any] = (
+        {"start_new_session": True}  # its own process group: a timeout stops the worker and its kernel
+        if os.name == "posix"
+        else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "liushou_core.batch", "--worker", str(spec)],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        **extra,
+    )
+    return _Running(task=task, process=process, log=log, started=_now())
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a worker and its kernel: TERM to the whole process group, then KILL if it lingers."""
+    if process.poll() is not None:
+        return
+    if os.name == "posix":
+        for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                process.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+    else:  # pragma: no cover - Windows: the kernel exits when its parent does (ipykernel's parent poller)
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _finish(running: _Running, run_dir: Path, *, timed_out: bool) -> NotebookRecord:
+    from .notebook import recover_partial
+
+    task = running.task
+    running.log.close()
+    duration = round(time.monotonic() - running.start, 3)
+    result_path = Path(task.result)
+    error: dict[str, Any] | None
+    if timed_out:
+        cell_index, cell_source = recover_partial(Path(task.out_ipynb))
+        status = TIMEOUT
+        error = {
+            "kind": "timeout",
+            "ename": "Timeout",
+            "evalue": f"超过 {task.timeout} 秒仍未完成，已停止",
+            "cell_index": cell_index,
+            "cell_source": cell_source,
+            "message": f"超过 {task.timeout} 秒仍未完成，已停止",
+        }
+        _export_quietly(task)
+    elif result_path.exists():
+        outcome = json.loads(result_path.read_text(encoding="utf-8"))
+        status, error = str(outcome["status"]), outcome.get("error")
+    else:
+        recover_partial(Path(task.out_ipynb))
+        code = running.process.returncode
+        status = FAILED
+        error = {
+            "kind": "worker_died",
+            "ename": "WorkerDied",
+            "evalue": f"工作进程异常退出（退出码 {code}）",
+            "message": f"工作进程异常退出（退出码 {code}），详见日志",
+        }
+        _export_quietly(task)
+    result_path.unlink(missing_ok=True)
+    result_path.with_suffix(".task.json").unlink(missing_ok=True)
+    return NotebookRecord(
+        kind=task.kind,
+        status=status,
+        fingerprint=task.fingerprint,
+        started=running.started,
+        duration_s=duration,
+        artifacts=_artifacts(task, run_dir),
+        error=error,
+        log=relative(Path(task.log), run_dir),
+    )
+
+
+def _export_quietly(task: Task) -> None:
+    from .notebook import export_html
+
+    if Path(task.out_ipynb).exists():
+        # A damaged partial notebook may not export; the failure is already recorded.
+        with contextlib.suppress(Exception):
+            export_html(Path(task.out_ipynb), Path(task.out_html), title=_html_title(task))
+
+
+def run_tasks(
+    tasks: Sequence[Task],
+    run_dir: Path,
+    *,
+    jobs: int,
+    on_done: Callable[[Task, NotebookRecord], None],
+    progress: bool = True,
+    description: str = "工作簿",
+) -> None:
+    """Execute ``tasks`` in at most ``jobs`` worker processes; call ``on_done`` as each one ends."""
+    from tqdm import tqdm
+
+    queue = deque(tasks)
+    running: list[_Running] = []
+    failures = 0
+    with tqdm(total=len(tasks), desc=description, unit="本", disable=not progress, file=sys.stderr) as bar:
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    running.append(_start(queue.popleft()))
+                time.sleep(_POLL_S)
+                for item in list(running):
+                    timed_out = False
+                    if item.process.poll() is None:
+                        if time.monotonic() - item.start <= item.task.timeout + GRACE_S:
+                            continue
+                        _stop(item.process)
+                        timed_out = True
+                    running.remove(item)
+                    record = _finish(item, run_dir, timed_out=timed_out)
+                    failures += record.status != OK
+                    on_done(item.task, record)
+                    bar.update(1)
+                    bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+        finally:
+            for item in running:  # interrupted (Ctrl-C): leave no worker or kernel behind
+                _stop(item.process)
+                item.log.close()
+
+
+# ------------------------------------------------------------------------------------------------ batch
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a run: its manifest, and which notebooks ran now or were kept from before."""
+
+    run_dir: Path
+    manifest: Manifest
+    ran: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    clean_reused: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.manifest.failed()
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every notebook finished, 1 when some failed."""
+        return 0 if self.ok else 1
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def run_batch(
+    config: RunConfig,
+    *,
+    clean_fn: CleanFn,
+    townships: Sequence[str] | None = None,
+    jobs: int | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    notebooks_dir: Path | None = None,
+    kernel_name: str = KERNEL_NAME,
+) -> BatchResult:
+    """Clean, run every (or the chosen) township's workbooks in parallel, then the county overview.
+
+    ``clean_fn`` is the cleaner (``pipeline.clean_to_dir`` for the real run). Raises
+    :class:`ConfigError` before anything runs when the kernel or a template is missing or a chosen
+    township is not in the data; a failing notebook is recorded, never raised.
+    """
+    from .notebook import check_kernel
+    from .workbook import read_run
+
+    check_kernel(kernel_name)
+    templates_dir = notebooks_dir or NOTEBOOKS_DIR
+    templates = {kind: _template(templates_dir, kind) for kind in [*NOTEBOOK_KINDS, COUNTY_KIND]}
+    run_dir = config.output
+    run_dir.mkdir(parents=True, exist_ok=True)
+    # The previous record: townships not chosen this time keep theirs; with ``resume``, unchanged and
+    # finished notebooks (and an unchanged cleaning) are reused.
+    previous = read_manifest(run_dir)
+    result = BatchResult(run_dir=run_dir, manifest=Manifest(started=_now()))
+    manifest = result.manifest
+    manifest.config_file = str(config.source)
+    manifest.config = config.to_dict()
+    manifest.parameters = config.notebook_parameters()
+    manifest.versions = package_versions()
+    manifest.inputs = file_records([*config.inputs, *filter(None, [config.decisions]), *config.codebooks])
+
+    # 1. Clean once for the county (or reuse an unchanged cleaning).
+    clean_fp = _clean_fingerprint(config, manifest.inputs)
+    prev_clean = previous.clean if previous and resume else {}
+    start = time.monotonic()
+    if prev_clean.get("fingerprint") == clean_fp and _files_unchanged(prev_clean.get("files", []), run_dir):
+        result.clean_reused = True
+    else:
+        manifest.clean = {"status": "running", "fingerprint": clean_fp}
+        write_manifest(manifest, run_dir)
+        _clean(config, clean_fn)
+    manifest.clean = {
+        "status": "reused" if result.clean_reused else OK,
+        "fingerprint": clean_fp,
+        "duration_s": round(time.monotonic() - start, 3),
+        "files": file_records([config.clean_dir], run_dir),
+    }
+
+    # 2. The townships' workbooks.
+    data = read_run(config.clean_dir)
+    known = _townships_in(data)
+    chosen = list(dict.fromkeys(townships)) if townships else known
+    unknown = [t for t in chosen if t not in known]
+    if unknown:
+        raise ConfigError(f"数据中没有这些镇（乡）：{'、'.join(unknown)}（有：{'、'.join(known)}）")
+    if previous:  # townships not chosen this time keep their record
+        manifest.townships = {k: v for k, v in previous.townships.items() if k in known and k not in chosen}
+    town_fp = township_fingerprints(data, chosen)
+    base = config.notebook_parameters()
+    tasks: list[Task] = []
+    for town in chosen:
+        folder = township_dir(run_dir, town)
+        record = manifest.townships.setdefault(
+            town, TownshipRecord(name=town, folder=relative(folder, run_dir))
+        )
+        for kind, title in NOTEBOOK_KINDS.items():
+            params = {**base, "township": town, "run_dir": str(run_dir), "out_dir": str(folder)}
+            task = _make_task(
+                run_dir=run_dir, key=f"{town}/{kind}", township=town, kind=kind, title=title,
+                template=templates[kind], folder=folder, parameters=params, data_fingerprint=town_fp[town],
+                config=config, kernel_name=kernel_name,
+            )  # fmt: skip
+            before = (
+                previous.townships[town].notebooks.get(kind)
+                if previous and town in previous.townships
+                else None
+            )
+            if resume and _reusable(before, task, run_dir):
+                assert before is not None
+                record.notebooks[kind] = before
+                result.reused.append(task.key)
+            else:
+                record.notebooks[kind] = NotebookRecord(kind=kind, fingerprint=task.fingerprint)
+                tasks.append(task)
+    write_manifest(manifest, run_dir)
+
+    def done(task: Task, rec: NotebookRecord) -> None:
+        if task.township is None:
+            manifest.county = rec
+        else:
+            manifest.townships[task.township].notebooks[task.kind] = rec
+        result.ran.append(task.key)
+        write_manifest(manifest, run_dir)
+
+    n_jobs = config.effective_jobs(jobs)
+    run_tasks(tasks, run_dir, jobs=n_jobs, on_done=done, progress=progress, description="乡镇工作簿")
+
+    # 3. The county overview: after the townships, since it links to their workbooks.
+    county_state = {
+        "clean": [(f["path"], f["sha256"]) for f in manifest.clean["files"]],
+        "townships": {
+            k: (t.status, [n.fingerprint for n in t.notebooks.values()])
+            for k, t in manifest.townships.items()
+        },
+    }
+    folder = county_dir(run_dir)
+    params = {**base, "run_dir": str(run_dir), "out_dir": str(folder)}
+    county_task = _make_task(
+        run_dir=run_dir, key=COUNTY_KIND, township=None, kind=COUNTY_KIND, title=COUNTY_TITLE,
+        template=templates[COUNTY_KIND], folder=folder, parameters=params,
+        data_fingerprint=fingerprint(county_state), config=config, kernel_name=kernel_name,
+    )  # fmt: skip
+    if resume and previous and _reusable(previous.county, county_task, run_dir):
+        manifest.county = previous.county
+        result.reused.append(county_task.key)
+    else:
+        manifest.county = NotebookRecord(kind=COUNTY_KIND, fingerprint=county_task.fingerprint)
+        run_tasks([county_task], run_dir, jobs=1, on_done=done, progress=progress, description=COUNTY_TITLE)
+
+    manifest.finished = _now()
+    write_manifest(manifest, run_dir)
+    shutil.rmtree(run_dir / ".work", ignore_errors=True)
+    return result
+
+
+def _townships_in(data: Any) -> list[str]:
+    """Townships with verified people (official code order), then those with only pending rows."""
+    from .workbook import townships_of
+
+    ordered = townships_of(data.people)
+    if data.rows is not None:
+        ordered += sorted(set(data.rows["township"].dropna()) - set(ordered))
+    return ordered
+
+
+# ------------------------------------------------------------------------------------------ the command
+
+
+def format_report(result: BatchResult, county: str) -> str:
+    """What the command prints at the end: the headline table, failures, and where the overview is."""
+    from .workbook import headline_by_township, read_run
+
+    m = result.manifest
+    lines = []
+    try:
+        table = headline_by_township(read_run(result.run_dir / "clean").people, county)
+        lines += ["", f"{county}农村“三留守”人员（核实名册）：", table.to_string(), ""]
+    except (ConfigError, OSError, KeyError):
+        pass
+    records = m.records()
+    ok = sum(r.status == OK for r in records)
+    lines.append(
+        f"工作簿：完成 {ok} 本，失败 {len(records) - ok} 本；本次运行 {len(result.ran)} 本，沿用 {len(result.reused)} 本。"
+    )
+    for place, rec in m.failed():
+        message = (rec.error or {}).get("message") or rec.status
+        lines.append(f"失败：{place} {rec.kind}：{message}（日志 {result.run_dir / rec.log}）")
+    county_html = county_dir(result.run_dir) / f"{COUNTY_KIND}.html"
+    if county_html.exists():
+        lines.append(f"县级总览：{county_html}")
+    lines.append(f"运行记录：{result.run_dir / 'manifest.json'}")
+    return "\n".join(lines)
+
+
+def run_command(
+    params: Path, *, townships: Sequence[str] | None = None, jobs: int | None = None, resume: bool = False
+) -> int:
+    """``liushou run PARAMS.yaml [--township NAME ...] [--jobs N] [--resume]``: 0 if all finished, 1 if not."""
+    from .pipeline import clean_to_dir
+    from .runconfig import load_run_config
+
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs 应为正整数，而不是 {jobs}")
+    config = load_run_config(Path(params))
+    result = run_batch(config, clean_fn=clean_to_dir, townships=townships, jobs=jobs, resume=resume)
+    print(format_report(result, config.county))
+    return result.exit_code
+
+
+def _main(argv: Sequence[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--worker":
+        return run_worker(Path(argv[1]))
+    print("用法：python -m liushou_core.batch --worker TASK.json（由 liushou run 调用）", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
