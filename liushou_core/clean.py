@@ -72,8 +72,10 @@ def findings(
 
 def map_vocabulary(values: pd.Series, vocabulary: dict[str, str]) -> pd.Series:
     """Canonical value for each spelling; ``<NA>`` for empty and for spellings not in the vocabulary."""
-    keys = values.astype("string").map(header_key, na_action="ignore")
-    return keys.map(vocabulary).astype("string")
+    s = values.astype("string")
+    # A column holds few distinct spellings: key each once, then map the column through the result.
+    lookup = {v: vocabulary.get(header_key(v)) for v in s.dropna().unique()}
+    return s.map(lookup).astype("string")
 
 
 def _months(values: pd.Series) -> pd.Series:
@@ -262,13 +264,23 @@ _GUARDIAN_ID_REASON = {
 def _household_economy(values: pd.Series, codebook: Codebook) -> pd.DataFrame:
     """Several values per cell (``建档立卡贫困户、低保户``): canonical values joined by 、, in codebook order."""
     vocab = codebook.vocabulary("household_economy")
-    parts = text.split_multi(values)  # Series of lists (or <NA>)
-    exploded = parts.explode()
-    canon = exploded.astype("string").map(header_key, na_action="ignore").map(vocab)
-    unknown = (exploded.notna() & canon.isna()).groupby(level=0).any().reindex(values.index, fill_value=False)
-    order = {v: i for i, v in enumerate(codebook.canonical_values("household_economy"))}
-    known = canon.dropna().rename_axis("index").to_frame("v")
-    known["o"] = known["v"].map(order)
-    known = known.reset_index().drop_duplicates().sort_values(["index", "o"])
-    joined = known.groupby("index")["v"].agg("、".join).reindex(values.index).astype("string")
-    return pd.DataFrame({"value": joined, "unknown": unknown.astype(bool)}, index=values.index)
+    cells = values.astype("string")
+    # Each distinct cell is split and mapped once; a county has a few dozen distinct combinations.
+    distinct = cells.dropna().unique()
+    parts = text.split_multi(pd.Series(distinct, dtype="string"))
+    order = codebook.canonical_values("household_economy")
+    joined: dict[str, object] = {}
+    unknown: dict[str, bool] = {}
+    for cell, items in zip(distinct, parts, strict=True):
+        items = items if isinstance(items, list) else []
+        canon = {vocab.get(header_key(i)) for i in items}
+        unknown[cell] = None in canon
+        known = [v for v in order if v in canon]
+        joined[cell] = "、".join(known) if known else pd.NA
+    return pd.DataFrame(
+        {
+            "value": cells.map(joined).astype("string"),
+            "unknown": cells.map(unknown).fillna(False).astype(bool),
+        },
+        index=values.index,
+    )
