@@ -26,11 +26,14 @@ _NA = np.array(None, dtype=object)
 
 def _obj(values: pd.Series | np.ndarray) -> np.ndarray:
     """An object array with None for missing values (numpy assignment is far cheaper than pandas')."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values.copy()
     return pd.Series(values).to_numpy(dtype=object, na_value=None).copy()
 
 
 def _map(values: np.ndarray | pd.Series, mapping: dict[str, str] | pd.Series) -> np.ndarray:
-    return _obj(pd.Series(values, dtype=object).map(mapping))
+    lookup = mapping.to_dict() if isinstance(mapping, pd.Series) else mapping
+    return _obj(pd.Series(np.asarray(values, dtype=object), dtype=object).map(lookup))
 
 
 def _str_int(values: pd.Series) -> np.ndarray:
@@ -164,7 +167,8 @@ def render_ids(
 
 def _wrong_check(s: pd.Series, rng: np.random.Generator) -> pd.Series:
     """Two neighbouring digits of the sequence number swapped (MOD 11-2 catches every such swap), or, where
-    they are equal, a different check character."""
+    they are equal, a different check character. Never ending in ``000``: the cleaner reads a number ending
+    in 000 with a failing check as one Excel cut short (``id_excel_mangled``)."""
     a, b, c = s.str[14], s.str[15], s.str[16]
     first = rng.random(len(s)) < 0.5
     swap1 = s.str[:14] + b + a + c + s.str[17]
@@ -174,7 +178,10 @@ def _wrong_check(s: pd.Series, rng: np.random.Generator) -> pd.Series:
     cur = s.str[17].map({ch: i for i, ch in enumerate(chars)}).fillna(0).astype(int).to_numpy()
     other_check = s.str[:17] + pd.Series(chars[(cur + shift) % 11], index=s.index)
     out = swap1.where(first & (a != b), swap2.where(b != c, other_check))
-    return out.where(~ids.valid_checksum(out), other_check)
+    out = out.where(~ids.valid_checksum(out), other_check)
+    # Where that still ends in 000, a check character that is neither the right one nor 0.
+    safe = np.where((cur + 1) % 11 == 0, (cur + 2) % 11, (cur + 1) % 11)
+    return out.where(~out.str.endswith("000"), s.str[:17] + pd.Series(chars[safe], index=s.index))
 
 
 def _drop_digit(s: pd.Series, rng: np.random.Generator) -> pd.Series:
@@ -240,7 +247,9 @@ def render_people(rows: pd.DataFrame, style: ReturnStyle, rng: np.random.Generat
     if style.sex_digits:
         sex = _map(sex, {"男": "1", "女": "2"})
         if workbook:
-            typed["sex"] = np.where(sf == "invalid", _NA, _obj(pd.Series(sex).map({"1": 1, "2": 2})))
+            typed["sex"] = np.where(
+                sf == "invalid", _NA, _obj(pd.Series(sex, dtype=object).map({"1": 1, "2": 2}))
+            )
     sex[sf == "invalid"] = "不详"
     text["sex"] = sex
 
@@ -292,7 +301,7 @@ def render_people(rows: pd.DataFrame, style: ReturnStyle, rng: np.random.Generat
         ph[bad] = _obj(rows[f][bad].str[:-1])  # a digit left out: 10 digits
         text[f] = ph
         if numbers:
-            typed[f] = _obj(pd.Series(ph).map(int, na_action="ignore"))
+            typed[f] = _obj(pd.Series(ph, dtype=object).map(int, na_action="ignore"))
 
     for f in _SPELLED:
         text[f] = _map(rows[f], style.spell[f])

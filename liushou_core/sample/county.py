@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import divisions
 from ..codebook import FIELDS
 from ..errors import LiushouError
 from . import mistakes, people
 from .answer_key import write_key
+from .columns import object_column
 from .layout import layout
 from .returns import render_file, write_csv, write_workbook
 from .styles import ReturnStyle, draw_styles
@@ -57,7 +59,7 @@ def build_county(
     pending = mistakes.pending_slots(sum(counts.values()), styles, rng)
     slots = pd.concat([verified, pending], ignore_index=True)
     p = people.fill(slots, survey, rng)
-    p["scenario"] = slots["scenario"].to_numpy()
+    p["scenario"] = object_column(slots["scenario"], p.index)
     p = mistakes.apply_fact_mistakes(p, rng)
     p = mistakes.mark_cell_mistakes(p, styles, rng)
     plan = pd.concat([p, mistakes.duplicate_copies(p, styles, rng)])
@@ -141,30 +143,38 @@ def write_large_csv(out: Path, n: int, seed: int) -> SampleResult:
 
 def synthetic_people(n: int, seed: int) -> pd.DataFrame:
     """``n`` clean, verified people (split between the categories like the seed) as a clean return would list
-    them: the template fields in canonical values (official names, 18-digit IDs, ISO dates) plus the truth
-    columns of :data:`TRUTH_COLUMNS`. Vectorised: a million people take seconds."""
+    them: the template fields in canonical values and ``string`` dtype (official names, 18-digit IDs, ISO
+    dates), plus the truth columns of :data:`TRUTH_COLUMNS`. Vectorised: a million people take seconds."""
     rng = np.random.default_rng(seed)
     slots = people.county_slots(people.split_counts(n), rng)
     p = people.fill(slots, people.Survey.default(), rng)
     tnames = divisions.townships().set_index("township_code")["township"]
     vnames = divisions.load_divisions().set_index("village_code")["village"]
-    out = pd.DataFrame(index=p.index)
+    columns: dict[str, pd.Series] = {}
     for f in FIELDS:
         if f == "township":
-            out[f] = p["township_code"].map(tnames)
+            values = p["township_code"].map(tnames)
         elif f == "village":
-            out[f] = p["village_code"].map(vnames)
+            values = p["village_code"].map(vnames)
         elif f == "category_declared":
-            out[f] = p["category"]
+            values = p["category"]
         elif f in ("birth_date", "agreement_date", "last_visit_date"):
-            out[f] = pd.to_datetime(p[f]).dt.strftime("%Y-%m-%d")
+            values = pd.to_datetime(p[f]).dt.strftime("%Y-%m-%d")
         elif f in ("group", "months_away"):
-            out[f] = p[f].astype("Int64").astype("string")
+            values = p[f].astype("Int64").astype("string")
         else:
-            out[f] = p[f]
-    out = out.astype("string")
+            values = p[f]
+        columns[f] = _string(values)
     truth = {"true_id_number": "id_number", "true_category": "category", "true_township_code": "township_code",
              "true_village_code": "village_code", "true_age": "age", "true_sex": "sex", "true_birth_date": "birth_date"}  # fmt: skip
     for col, src in truth.items():
-        out[col] = p[src]
-    return out
+        columns[col] = _string(p[src]) if p[src].dtype == object else p[src]
+    return pd.DataFrame(columns)
+
+
+def _string(values: pd.Series) -> pd.Series:
+    """A ``string`` column built through pyarrow (pandas' own conversion of a million texts is far slower)."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return values.astype("string")
+    arr = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index)

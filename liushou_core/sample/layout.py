@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import divisions
 from ..register import CATEGORIES
+from .columns import object_frame
 from .styles import ReturnStyle
 
 #: Row kinds and the skip rule the intake gives them (people are ``person``).
@@ -75,7 +76,7 @@ def layout(plan: pd.DataFrame, styles: list[ReturnStyle], rng: np.random.Generat
     vorder = plan["village_code"].map(village_order()).to_numpy()
     cat_order = plan["declared"].fillna(plan["category"]).map(_CAT_ORDER).to_numpy()
     pos = rng.random(len(plan))
-    people = pd.DataFrame(
+    people = object_frame(
         {
             "township_code": t.to_numpy(),
             "file": t.map(st["file"]).to_numpy(),

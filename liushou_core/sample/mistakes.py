@@ -23,6 +23,7 @@ import pandas as pd
 
 from .. import divisions
 from . import ids, placenames
+from .columns import object_column
 from .people import CHILD, ELDER, WOMAN
 from .styles import ReturnStyle
 
@@ -223,8 +224,8 @@ def apply_fact_mistakes(people: pd.DataFrame, rng: np.random.Generator) -> pd.Da
     p.loc[we, "children_status"] = "全部外出"
     cm = verified & ~ew & ~we & (rng.random(n) < WARNING_RATES["category_missing"])
     declared[cm] = None
-    p["declared"] = declared
-    p["fact_blank"] = blank
+    p["declared"] = object_column(declared, p.index)
+    p["fact_blank"] = object_column(blank, p.index)
     p["months_away"] = p["months_away"].astype("Int64")
     return p
 
@@ -247,7 +248,7 @@ def mark_cell_mistakes(
     idn = p["id_number"].astype("string")
     ends_x = idn.str.endswith("X").to_numpy()
     born_19xx = (p["birth_date"].dt.year < 2000).to_numpy()
-    is_csv = p["township_code"].map(lambda c: style_of[c].fmt == "csv").to_numpy()
+    is_csv = p["township_code"].map({c: st.fmt == "csv" for c, st in style_of.items()}).to_numpy(dtype=bool)
 
     # The ID cell: one way of writing per row.
     id_form = np.full(n, "text", dtype=object)
@@ -278,7 +279,7 @@ def mark_cell_mistakes(
     ]
     id_form[sc == "id_missing"] = "missing"
     id_form[sc == "id_address"] = "address"
-    p["scenario"] = sc
+    p["scenario"] = object_column(sc, p.index)
 
     birth_form = np.full(n, "ok", dtype=object)
     rb = rng.random(n)
@@ -329,45 +330,42 @@ def mark_cell_mistakes(
         & (rng.random(n) < WARNING_RATES["guardian_id_invalid"])
     )
 
-    p["id_form"] = id_form
-    p["birth_form"] = birth_form
-    p["sex_form"] = sex_form
-    p["vu_field"] = vu_field
-    p["vu_value"] = vu_value
-    p["date_bad"] = date_bad
-    p["phone_bad"] = phone_bad
+    p["id_form"] = object_column(id_form, p.index)
+    p["birth_form"] = object_column(birth_form, p.index)
+    p["sex_form"] = object_column(sex_form, p.index)
+    p["vu_field"] = object_column(vu_field, p.index)
+    p["vu_value"] = object_column(vu_value, p.index)
+    p["date_bad"] = object_column(date_bad, p.index)
+    p["phone_bad"] = object_column(phone_bad, p.index)
     p["guardian_id_bad"] = gid_bad
-    p["name_form"] = np.where(sc == "name_missing", "missing", "ok")
-    p["township_form"] = np.select(
-        [sc == "township_missing", sc == "township_unknown"], ["missing", "unknown"], default="ok"
+    p["name_form"] = object_column(np.where(sc == "name_missing", "missing", "ok"), p.index)
+    p["township_form"] = object_column(
+        np.select([sc == "township_missing", sc == "township_unknown"], ["missing", "unknown"], default="ok"),
+        p.index,
     )
-    p["village_form"] = np.select(
-        [sc == "village_missing", sc == "village_unknown", sc == "village_ambiguous"],
-        ["missing", "unknown", "ambiguous"],
-        default="ok",
+    p["village_form"] = object_column(
+        np.select(
+            [sc == "village_missing", sc == "village_unknown", sc == "village_ambiguous"],
+            ["missing", "unknown", "ambiguous"],
+            default="ok",
+        ),
+        p.index,
     )
-    p["copy_kind"] = None
+    p["copy_kind"] = object_column(np.full(n, None), p.index)
     p["original"] = pd.array([pd.NA] * n, dtype="Int64")
     return expected_outcome(p)
 
 
 def _column_mask(p: pd.DataFrame, style_of: dict[str, ReturnStyle]) -> dict[str, np.ndarray]:
     """Field → whether each row's township return has that column."""
-    t = p["township_code"].to_numpy()
+    codes = list(style_of)
+    t = pd.Index(codes).get_indexer(p["township_code"].to_numpy())
     out = {}
     for f in ("birth_date", "guardian_id_number", "guardian_phone", "phone", "agreement_date", "last_visit_date",
               "guardianship_grade", "health", "schooling", "boarding", "household_economy", "agreement_signed",
               "disability_grade"):  # fmt: skip
-        have = {code for code, s in style_of.items() if f in s.columns}
-        out[f] = np.isin(t, list(have))
+        out[f] = np.array([f in style_of[c].columns for c in codes])[t]
     return out
-
-
-_WARNING_CODES = (  # in the catalogue's order (issues.py)
-    ("id_form", {"id15": "id_upgraded_15"}),
-    ("birth_form", {"mismatch": "birth_date_mismatch", "invalid": "birth_date_invalid"}),
-    ("sex_form", {"mismatch": "sex_mismatch", "invalid": "sex_invalid"}),
-)
 
 
 def expected_outcome(p: pd.DataFrame) -> pd.DataFrame:
@@ -380,39 +378,41 @@ def expected_outcome(p: pd.DataFrame) -> pd.DataFrame:
     rule = np.select(
         [copy, pending], ["duplicate", pd.Series(sc).map(PENDING_RULES).fillna("").to_numpy()], default=""
     )
-    p["fate"] = fate
-    p["rule"] = rule
-    p["expected_category"] = np.where(fate == "verified", p["category"].to_numpy(), "")
-    codes = []
-    declared = p["declared"]
-    codes.append(np.where(p["id_form"].eq("id15"), "id_upgraded_15", ""))
-    codes.append(
-        p["birth_form"]
-        .map({"mismatch": "birth_date_mismatch", "invalid": "birth_date_invalid"})
-        .fillna("")
-        .to_numpy()
+    p["fate"] = object_column(fate, p.index)
+    p["rule"] = object_column(rule, p.index)
+    p["expected_category"] = object_column(
+        np.where(fate == "verified", p["category"].to_numpy(dtype=object), ""), p.index
     )
-    codes.append(
-        p["sex_form"].map({"mismatch": "sex_mismatch", "invalid": "sex_invalid"}).fillna("").to_numpy()
-    )
-    mismatch = verified & declared.notna().to_numpy() & (declared.to_numpy() != p["category"].to_numpy())
-    codes.append(np.where(mismatch, "category_mismatch", ""))
-    codes.append(np.where(verified & declared.isna().to_numpy(), "category_missing", ""))
-    codes.append(np.where(p["vu_field"].notna(), "value_unknown", ""))
-    codes.append(np.where(p["date_bad"].notna(), "date_invalid", ""))
-    codes.append(np.where(p["phone_bad"].notna(), "phone_invalid", ""))
-    codes.append(np.where(p["guardian_id_bad"].to_numpy(dtype=bool), "guardian_id_invalid", ""))
-    codes.append(np.where(p["id_form"].isin(["lower_x", "full_width", "spaced"]), "id_normalised", ""))
-    p["warnings"] = _join_codes(codes)
+    declared = p["declared"].to_numpy(dtype=object)
+    has_declared = pd.notna(declared)
+    id_form = p["id_form"].to_numpy(dtype=object)
+    birth, sex = p["birth_form"].to_numpy(dtype=object), p["sex_form"].to_numpy(dtype=object)
+    flags = [  # in the catalogue's order (issues.py)
+        ("id_upgraded_15", id_form == "id15"),
+        ("birth_date_mismatch", birth == "mismatch"),
+        ("birth_date_invalid", birth == "invalid"),
+        ("sex_mismatch", sex == "mismatch"),
+        ("sex_invalid", sex == "invalid"),
+        ("category_mismatch", verified & has_declared & (declared != p["category"].to_numpy(dtype=object))),
+        ("category_missing", verified & ~has_declared),
+        ("value_unknown", p["vu_field"].notna().to_numpy()),
+        ("date_invalid", p["date_bad"].notna().to_numpy()),
+        ("phone_invalid", p["phone_bad"].notna().to_numpy()),
+        ("guardian_id_invalid", p["guardian_id_bad"].to_numpy(dtype=bool)),
+        ("id_normalised", np.isin(id_form, ["lower_x", "full_width", "spaced"])),
+    ]
+    p["warnings"] = object_column(join_codes(flags), p.index)
     return p
 
 
-def _join_codes(parts: list[np.ndarray]) -> np.ndarray:
-    out = pd.Series(np.asarray(parts[0], dtype=object))
-    for part in parts[1:]:
-        nxt = pd.Series(np.asarray(part, dtype=object))
-        out = out.where(nxt.eq(""), out.where(out.eq(""), out + ";") + nxt)
-    return out.to_numpy(dtype=object)
+def join_codes(flags: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    """``a;b`` per row from (code, mask) pairs: each row's set of codes as a bit mask, joined once per mask."""
+    bits = np.zeros(len(flags[0][1]), dtype=np.int64)
+    for i, (_, mask) in enumerate(flags):
+        bits |= np.asarray(mask, dtype=np.int64) << i
+    masks = np.unique(bits)
+    text = {int(m): ";".join(code for i, (code, _) in enumerate(flags) if m >> i & 1) for m in masks}
+    return np.array([text[int(m)] for m in masks], dtype=object)[np.searchsorted(masks, bits)]
 
 
 # ----- duplicates ------------------------------------------------------------------------------------------
@@ -456,15 +456,16 @@ def duplicate_copies(p: pd.DataFrame, styles: list[ReturnStyle], rng: np.random.
         else:
             used.update(pick.tolist())
         c = p.loc[pick].copy()
-        c["copy_kind"] = kind
+        c["copy_kind"] = object_column(np.full(len(c), kind), c.index)
         c["original"] = pd.array(pick, dtype="Int64")
         if kind == "other_village":
-            c["village_code"] = _later_villages(c, order, rng)
+            c["village_code"] = object_column(_later_villages(c, order, rng), c.index)
         if kind == "other_township":
-            c["township_code"] = [str(rng.choice(later_files[t])) for t in c["township_code"]]
-            c["village_code"] = _random_villages(
-                c["township_code"].to_numpy(), divisions.load_divisions(), rng
+            c["township_code"] = object_column(
+                [str(rng.choice(later_files[t])) for t in c["township_code"]], c.index
             )
+            villages = _random_villages(c["township_code"].to_numpy(), divisions.load_divisions(), rng)
+            c["village_code"] = object_column(villages, c.index)
         frames.append(c)
     copies = pd.concat(frames)
     n = len(copies)
@@ -476,7 +477,7 @@ def duplicate_copies(p: pd.DataFrame, styles: list[ReturnStyle], rng: np.random.
     )
     form = np.where((form == "lower_x") & ~idn.str.endswith("X").to_numpy(), "text", form)
     form = np.where((form == "id15") & (copies["birth_date"].dt.year >= 2000).to_numpy(), "text", form)
-    copies["id_form"] = form
+    copies["id_form"] = object_column(form, copies.index)
     copies = copies.reset_index(drop=True)
     copies.index = copies.index + (int(p.index.max()) + 1)
     return expected_outcome(copies)

@@ -7,8 +7,9 @@ the tables can form 合计/总计/小计 (the intake would take the row for a to
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-import pandas as pd
 
 # Surname → relative frequency (common in Suining; 蒲, 税, 敬, 鲜 are local).
 _SURNAMES = {
@@ -31,42 +32,43 @@ _GIVEN = {
     ("new", "男"): "子浩宇轩俊杰鑫睿博涛航泽晨阳文磊一诚锦梓思天家嘉明瑞铭皓宏志豪凯翔",
     ("new", "女"): "欣怡雨涵萱梓诗琪佳思语可馨婷悦玥芯彤瑶妍雪琳冉雅紫沁心梦晨",
 }
-_GIVEN_ARRAYS = {k: np.array(list(v)) for k, v in _GIVEN.items()}
 # Share of one-character given names by cohort (common among the old, rarer among children).
 _SINGLE = {"old": 0.35, "mid": 0.25, "new": 0.12}
+_COHORTS = ("old", "mid", "new")
 
 
-def surnames(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` surnames drawn by frequency."""
-    return rng.choice(SURNAMES, size=n, p=_SURNAME_P)
+@lru_cache(maxsize=8)
+def _name_table(cohort: str, sex: str) -> np.ndarray:
+    """Every full name of one cohort and sex: surname × (one given character, then every pair of two).
+    Names are then drawn by index, so a million names cost a take, not a million string joins."""
+    chars = list(_GIVEN[(cohort, sex)])
+    given = chars + [a + b for a in chars for b in chars]
+    return np.array([s + g for s in SURNAMES for g in given], dtype=object)
 
 
-def given_names(birth_year: np.ndarray, sex: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One- or two-character given names fitting each person's birth year and sex (男/女)."""
-    n = len(birth_year)
-    cohort = np.where(birth_year < 1958, "old", np.where(birth_year < 2000, "mid", "new"))
-    out = np.empty(n, dtype=object)
-    for (c, s), chars in _GIVEN_ARRAYS.items():  # six fixed groups
-        m = (cohort == c) & (sex == s)
-        k = int(m.sum())
-        if not k:
-            continue
-        first = rng.choice(chars, size=k)
-        second = rng.choice(chars, size=k)
-        single = rng.random(k) < _SINGLE[c]
-        out[m] = np.where(single, first, np.char.add(first, second))
-    return out
+def surname_codes(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` surnames (as positions in :data:`SURNAMES`) drawn by frequency."""
+    return rng.choice(len(SURNAMES), size=n, p=_SURNAME_P)
 
 
 def full_names(
-    birth_year: np.ndarray, sex: np.ndarray, rng: np.random.Generator, surname: np.ndarray | None = None
+    birth_year: np.ndarray, male: np.ndarray, rng: np.random.Generator, surname: np.ndarray | None = None
 ) -> np.ndarray:
-    """Full names (surname + given name); ``surname`` fixes the surname where given (e.g. a grandfather's)."""
-    s = surnames(len(birth_year), rng) if surname is None else surname
-    return np.char.add(s.astype(str), given_names(birth_year, sex, rng).astype(str)).astype(object)
-
-
-def pad_two_character_names(names: pd.Series) -> pd.Series:
-    """``王芳`` → ``王　芳``: cadres pad two-character names with a full-width space to line them up."""
-    s = names.astype("string")
-    return s.mask(s.str.len().eq(2).fillna(False), s.str[0] + "\u3000" + s.str[1])
+    """Full names fitting each person's birth year and sex; ``surname`` (codes from :func:`surname_codes`)
+    fixes the surname, e.g. a grandfather's."""
+    n = len(birth_year)
+    s = surname_codes(n, rng) if surname is None else surname
+    cohort = np.where(birth_year < 1958, 0, np.where(birth_year < 2000, 1, 2))
+    out = np.empty(n, dtype=object)
+    for c, name in enumerate(_COHORTS):  # six cohort × sex tables
+        for is_male, sex in ((True, "男"), (False, "女")):
+            m = (cohort == c) & (np.asarray(male) == is_male)
+            cnt = int(m.sum())
+            if not cnt:
+                continue
+            k = len(_GIVEN[(name, sex)])
+            width = k + k * k
+            single = rng.random(cnt) < _SINGLE[name]
+            given = np.where(single, rng.integers(0, k, cnt), k + rng.integers(0, k * k, cnt))
+            out[m] = _name_table(name, sex)[s[m] * width + given]
+    return out

@@ -32,6 +32,7 @@ from ..classify import Thresholds
 from ..paths import params_dir
 from ..register import CATEGORIES
 from . import ids, names
+from .columns import object_frame
 
 CHILD, WOMAN, ELDER = CATEGORIES
 
@@ -118,7 +119,11 @@ def county_slots(counts: dict[str, int], rng: np.random.Generator) -> pd.DataFra
             inside = (d["township_code"] == code).to_numpy()
             w = vweight[inside] / vweight[inside].sum()
             vcodes[m] = rng.choice(d["village_code"].to_numpy()[inside], size=int(m.sum()), p=w)
-        frames.append(pd.DataFrame({"township_code": tcodes, "village_code": vcodes, "category": cat}))
+        frames.append(
+            object_frame(
+                {"township_code": tcodes, "village_code": vcodes, "category": np.full(len(tcodes), cat)}
+            )
+        )
     slots = pd.concat(frames, ignore_index=True)
     return slots.sample(frac=1.0, random_state=rng).reset_index(drop=True)
 
@@ -180,22 +185,22 @@ def _same_day(ref: dt.date, year: int) -> dt.date:
 
 # Address codes (GB/T 2260) by the era the ID was issued in; 大英县 (510923) exists since 1997, formed from
 # parts of 射洪县 (510922, before 1985 512836) and 蓬溪县 (510921, before 1985 512835).
-_LOCAL_OLD = (["512836", "512835", "510922", "510921", "510923"], [0.20, 0.12, 0.28, 0.15, 0.25])
-_LOCAL_MID = (["510922", "510921", "510923", "512836", "512835"], [0.38, 0.24, 0.32, 0.04, 0.02])
-_LOCAL_NEW = (["510923", "510922", "510921"], [0.93, 0.04, 0.03])
-_LOCAL_CHILD = (["510923", "510903", "510904"], [0.97, 0.02, 0.01])
+_LOCAL_OLD = ([512836, 512835, 510922, 510921, 510923], [0.20, 0.12, 0.28, 0.15, 0.25])
+_LOCAL_MID = ([510922, 510921, 510923, 512836, 512835], [0.38, 0.24, 0.32, 0.04, 0.02])
+_LOCAL_NEW = ([510923, 510922, 510921], [0.93, 0.04, 0.03])
+_LOCAL_CHILD = ([510923, 510903, 510904], [0.97, 0.02, 0.01])
 # Home counties of married-in women, by when their ID was issued.
 _MARRIED_IN = {
-    "before_1997": ["510722", "511025", "510902", "511023", "510322", "510921"],
-    "1997_2002": ["510722", "511025", "510322", "510902", "500228"],
-    "2003_on": ["510722", "511025", "510322", "510903", "510904", "512022", "500228"],
+    "before_1997": [510722, 511025, 510902, 511023, 510322, 510921],
+    "1997_2002": [510722, 511025, 510322, 510902, 500228],
+    "2003_on": [510722, 511025, 510322, 510903, 510904, 512022, 500228],
 }
 
 
 def address_codes(birth_year: np.ndarray, married_in: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The ID address code of each person: local codes of the era, or a home county for married-in women."""
+    """The ID address code (int) of each person: local codes of the era, or a married-in woman's home county."""
     n = len(birth_year)
-    out = np.empty(n, dtype=object)
+    out = np.zeros(n, dtype=np.int64)
     issued = np.maximum(birth_year + 16, 1985)
     groups = [
         (birth_year >= 2000, _LOCAL_CHILD),
@@ -224,8 +229,8 @@ _MOBILE_PREFIXES = np.array(
 
 def mobiles(n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` plausible 11-digit mobile numbers."""
-    tail = pd.Series(rng.integers(0, 100_000_000, n)).astype(str).str.zfill(8).to_numpy(dtype=str)
-    return np.char.add(rng.choice(_MOBILE_PREFIXES, n), tail).astype(object)
+    number = _MOBILE_PREFIXES.astype(np.int64)[rng.integers(0, len(_MOBILE_PREFIXES), n)] * 10**8
+    return (number + rng.integers(0, 10**8, n)).astype("U11").astype(object)
 
 
 def _dates_between(start: dt.date, end: dt.date, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -233,8 +238,21 @@ def _dates_between(start: dt.date, end: dt.date, n: int, rng: np.random.Generato
     return (np.datetime64(start, "D") + days).astype("datetime64[ns]")
 
 
-def _pick(values: list[str], p: list[float], n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.choice(np.array(values, dtype=object), size=n, p=np.array(p) / sum(p))
+def _pick(
+    values: list[str], p: list[float], n: int, rng: np.random.Generator, where: np.ndarray | None = None
+) -> np.ndarray:
+    """``n`` values drawn with weights ``p`` (an object array); None outside ``where``."""
+    out = np.array(values, dtype=object)[rng.choice(len(values), size=n, p=np.array(p) / sum(p))]
+    if where is not None:
+        out[~where] = None
+    return out
+
+
+def _label(values: list[str], codes: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    out = np.array(values, dtype=object)[codes]
+    if where is not None:
+        out[~where] = None
+    return out
 
 
 _WORK_PLACES = ["广东", "浙江", "福建", "江苏", "新疆", "成都", "重庆", "上海", "北京", "深圳"]
@@ -260,198 +278,177 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
     is_child, is_woman, is_elder = cat == CHILD, cat == WOMAN, cat == ELDER
     age = _ages(slots, rng)
     sex = _sexes(slots, age, rng)
+    male = sex == "男"
     birth = birth_dates(age, survey, rng)
     byear = birth.astype("datetime64[Y]").astype(np.int64) + 1970
-    married_in = (sex == "女") & (byear < 2000) & (rng.random(n) < np.where(is_woman, 0.15, 0.10))
+    married_in = ~male & (byear < 2000) & (rng.random(n) < np.where(is_woman, 0.15, 0.10))
     address = address_codes(byear, married_in, rng)
 
-    # Guardians of children: relation, sex, age, name, ID and phone.
-    relation = np.where(
-        is_child, _pick(["祖父", "祖母", "外祖父", "外祖母", "其他亲属"], [25, 35, 8, 12, 20], n, rng), _NA
-    )
-    g_sex = np.select(
-        [np.isin(relation, ["祖父", "外祖父"]), np.isin(relation, ["祖母", "外祖母"])],
-        ["男", "女"],
-        default=np.where(rng.random(n) < 0.45, "男", "女"),
-    ).astype(object)
-    g_age = np.where(
-        relation == "其他亲属", rng.integers(28, 61, n), np.clip(age + rng.normal(50, 6, n).round(), 45, 85)
-    )
+    # Guardians of children: relation (祖父 祖母 外祖父 外祖母 其他亲属), sex, age, name, ID and phone.
+    rel = rng.choice(5, size=n, p=np.array([25, 35, 8, 12, 20]) / 100)
+    relation = _label(["祖父", "祖母", "外祖父", "外祖母", "其他亲属"], rel, is_child)
+    g_male = (rel == 0) | (rel == 2) | ((rel == 4) & (rng.random(n) < 0.45))
+    g_age = np.where(rel == 4, rng.integers(28, 61, n), np.clip(age + rng.normal(50, 6, n).round(), 45, 85))
     g_age = g_age.astype(np.int64)
     g_birth = birth_dates(g_age, survey, rng)
     g_byear = g_birth.astype("datetime64[Y]").astype(np.int64) + 1970
-    g_address = address_codes(g_byear, (g_sex == "女") & (rng.random(n) < 0.10), rng)
+    g_address = address_codes(g_byear, ~g_male & (rng.random(n) < 0.10), rng)
 
     # One ID pass for people and guardians together, so every 18-digit number of the sample is unique.
     all_ids = ids.unique_ids(
         np.concatenate([address, g_address[is_child]]),
         np.concatenate([birth, g_birth[is_child]]),
-        np.concatenate([sex, g_sex[is_child]]),
+        np.concatenate([male, g_male[is_child]]),
         rng,
     )
     id_number = all_ids[:n]
     g_id = np.full(n, None, dtype=object)
     g_id[is_child] = all_ids[n:]
 
-    surname = names.surnames(n, rng)
-    name = names.full_names(byear, sex, rng, surname=surname)
+    surname = names.surname_codes(n, rng)
+    name = names.full_names(byear, male, rng, surname=surname)
     # Only the paternal grandfather shares the child's surname; women keep their own.
-    g_surname = np.where(relation == "祖父", surname, names.surnames(n, rng))
-    g_name = np.where(is_child, names.full_names(g_byear, g_sex, rng, surname=g_surname), _NA)
+    g_surname = np.where(rel == 0, surname, names.surname_codes(n, rng))
+    g_name = np.full(n, None, dtype=object)
+    g_name[is_child] = names.full_names(g_byear[is_child], g_male[is_child], rng, surname=g_surname[is_child])
 
     d = divisions.load_divisions().set_index("village_code")
     vcode = slots["village_code"].to_numpy()
+    vidx = d.index.get_indexer(vcode)
     # Each village has 6–15 村民小组; people live in one of them.
     n_groups = 6 + (pd.Series(d.index).str[-3:].astype(int).to_numpy() * 7 + 3) % 10
-    groups_of = dict(zip(d.index, n_groups, strict=True))
-    group = np.floor(rng.random(n) * pd.Series(vcode).map(groups_of).to_numpy()).astype(np.int64) + 1
+    group = np.floor(rng.random(n) * n_groups[vidx]).astype(np.int64) + 1
 
     # Parents of children: both away (most), or one away and the other without guardianship capacity.
     one_incapable = is_child & (rng.random(n) < 0.12)
     incapable_is_mother = rng.random(n) < 0.55
-    father = np.where(is_child, "外出务工", _NA).astype(object)
+    father = _label(["外出务工"], np.zeros(n, dtype=np.int64), is_child)
     mother = father.copy()
     father[one_incapable & ~incapable_is_mother] = "无监护能力"
     mother[one_incapable & incapable_is_mother] = "无监护能力"
-    husband = np.where(is_woman, "外出务工", _NA).astype(object)
-    children = np.where(is_elder, "全部外出", _NA).astype(object)
+    husband = _label(["外出务工"], np.zeros(n, dtype=np.int64), is_woman)
+    children = _label(["全部外出"], np.zeros(n, dtype=np.int64), is_elder)
     months = rng.choice(np.array([6, 7, 8, 9, 10, 11, 12, 12, 12, 18, 24, 24, 36, 48, 60, 96, 120]), n)
 
-    signed = np.where(is_child, _pick(["已签订", "未签订"], [93, 7], n, rng), _NA)
+    signed_ok = is_child & (rng.random(n) < 0.93)
+    signed = _label(["未签订", "已签订"], signed_ok.astype(np.int64), is_child)
     agreement_date = np.where(
-        signed == "已签订",
-        np.where(
-            rng.random(n) < 0.6,
-            _dates_between(dt.date(2017, 10, 1), dt.date(2017, 12, 28), n, rng),
-            _dates_between(dt.date(2017, 3, 1), dt.date(2017, 9, 30), n, rng),
-        ),
-        np.datetime64("NaT"),
+        rng.random(n) < 0.6,
+        _dates_between(dt.date(2017, 10, 1), dt.date(2017, 12, 28), n, rng),
+        _dates_between(dt.date(2017, 3, 1), dt.date(2017, 9, 30), n, rng),
     )
-    grade = _pick(["较好", "一般", "差"], [55, 38, 7], n, rng)
-    grade = np.where(one_incapable & (rng.random(n) < 0.4), "差", grade)
-    grade = np.where(is_child, grade, _NA)
+    agreement_date[~signed_ok] = np.datetime64("NaT")
+    grade_code = rng.choice(3, size=n, p=[0.55, 0.38, 0.07])
+    grade_code[one_incapable & (rng.random(n) < 0.4)] = 2
+    grade = _label(["较好", "一般", "差"], grade_code, is_child)
 
-    economy = np.select(
-        [is_child, is_woman],
-        [
-            _pick(
-                ["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户", "建档困难职工"],
-                [72, 14, 8, 5, 1],
-                n,
-                rng,
-            ),
-            _pick(["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户"], [78, 12, 7, 3], n, rng),
-        ],
-        default=_pick(
-            ["一般", "低保户", "建档立卡贫困户", "特困供养", "建档立卡贫困户、低保户", "低保户、特困供养"],
-            [58, 15, 12, 6, 6, 3],
-            n,
-            rng,
-        ),
-    ).astype(object)
-    health = np.select(
-        [is_child, is_woman],
-        [
-            _pick(["健康", "患病", "残疾"], [95, 2.5, 2.5], n, rng),
-            _pick(["健康", "患病", "残疾"], [88, 9, 3], n, rng),
-        ],
-        default=_pick(["健康", "患病", "残疾"], [52, 40, 8], n, rng),
-    ).astype(object)
-    disability = np.where(
-        health == "残疾", _pick(["一级", "二级", "三级", "四级"], [10, 20, 35, 35], n, rng), _NA
+    economy = np.empty(n, dtype=object)
+    economy[is_child] = _pick(
+        ["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户", "建档困难职工"],
+        [72, 14, 8, 5, 1],
+        int(is_child.sum()),
+        rng,
     )
+    economy[is_woman] = _pick(
+        ["一般", "建档立卡贫困户", "低保户", "建档立卡贫困户、低保户"],
+        [78, 12, 7, 3],
+        int(is_woman.sum()),
+        rng,
+    )
+    economy[is_elder] = _pick(
+        ["一般", "低保户", "建档立卡贫困户", "特困供养", "建档立卡贫困户、低保户", "低保户、特困供养"],
+        [58, 15, 12, 6, 6, 3],
+        int(is_elder.sum()),
+        rng,
+    )
+    p_health = np.select([is_child, is_woman], [0, 1], 2)
+    sick = np.array([0.025, 0.09, 0.40])[p_health]
+    disabled = np.array([0.025, 0.03, 0.08])[p_health]
+    r = rng.random(n)
+    health_code = np.where(r < disabled, 2, np.where(r < disabled + sick, 1, 0))
+    health = _label(["健康", "患病", "残疾"], health_code)
+    disability = _pick(["一级", "二级", "三级", "四级"], [10, 20, 35, 35], n, rng, where=health_code == 2)
 
-    schooling = np.select(
+    school = np.select(
         [age <= 5, age <= 11, age <= 14],
-        ["学前", "小学", "初中"],
-        default=_pick(["初中", "高中", "中职", "辍学"], [40, 32, 20, 8], n, rng),
-    ).astype(object)
-    schooling = np.where((age >= 13) & (age <= 14) & (rng.random(n) < 0.01), "辍学", schooling)
-    p_board = pd.Series(schooling).map(
-        {"学前": 0.0, "小学": 0.08, "初中": 0.45, "高中": 0.8, "中职": 0.7, "辍学": 0.0}
+        [0, 1, 2],
+        default=rng.choice([2, 3, 4, 5], n, p=[0.4, 0.32, 0.2, 0.08]),
     )
-    boarding = np.where(rng.random(n) < p_board.to_numpy(dtype=float), "是", "否")
-    schooling = np.where(is_child, schooling, _NA)
-    boarding = np.where(is_child, boarding, _NA)
+    school[(age >= 13) & (age <= 14) & (rng.random(n) < 0.01)] = 5
+    schooling = _label(["学前", "小学", "初中", "高中", "中职", "辍学"], school, is_child)
+    p_board = np.array([0.0, 0.08, 0.45, 0.8, 0.7, 0.0])[school]
+    boarding = _label(["否", "是"], (rng.random(n) < p_board).astype(np.int64), is_child)
 
-    phone = np.where(rng.random(n) < np.where(is_elder, 0.7, 0.97), mobiles(n, rng), _NA)
-    g_phone = np.where(is_child, mobiles(n, rng), _NA)
+    phone = np.full(n, None, dtype=object)
+    has_phone = rng.random(n) < np.where(is_elder, 0.7, 0.97)
+    phone[has_phone] = mobiles(int(has_phone.sum()), rng)
+    g_phone = np.full(n, None, dtype=object)
+    g_phone[is_child] = mobiles(int(is_child.sum()), rng)
 
     visited = rng.random(n) < 0.9
-    last_visit = np.where(
-        visited, _dates_between(dt.date(2017, 9, 1), survey.filing_start, n, rng), np.datetime64("NaT")
-    )
+    last_visit = _dates_between(dt.date(2017, 9, 1), survey.filing_start, n, rng)
+    last_visit[~visited] = np.datetime64("NaT")
     cadres = _village_cadres(rng)
-    vidx = d.index.get_indexer(vcode)
-    visitor = np.where(visited, cadres[vidx, rng.integers(0, cadres.shape[1], n)], _NA)
+    visitor = cadres[vidx, rng.integers(0, cadres.shape[1], n)]
+    visitor[~visited] = None
 
-    place = rng.choice(np.array(_WORK_PLACES, dtype=object), n)
-    notes = np.select(
-        [
-            is_child & one_incapable & (rng.random(n) < 0.6),
-            is_child & (rng.random(n) < 0.12),
-            is_woman & (rng.random(n) < 0.2),
-            is_elder & (rng.random(n) < 0.15),
-            is_elder & (rng.random(n) < 0.1),
-        ],
-        [
-            np.where(incapable_is_mother, "母亲重病", "父亲重残"),
-            "父母在" + place + "务工",
-            "丈夫在" + place + "务工",
-            "独居",
-            "与老伴同住",
-        ],
-        default=_NA,
-    ).astype(object)
+    notes = np.full(n, None, dtype=object)
+    r = rng.random(n)
+    place = np.array(_WORK_PLACES, dtype=object)
+    for mask, text in (  # five kinds of remark, each on a subset
+        (is_child & ~one_incapable & (r < 0.12), lambda k: "父母在" + rng.choice(place, k) + "务工"),
+        (is_woman & (r < 0.2), lambda k: "丈夫在" + rng.choice(place, k) + "务工"),
+        (is_elder & (r < 0.15), lambda k: np.full(k, "独居", dtype=object)),
+        (is_elder & (r >= 0.15) & (r < 0.25), lambda k: np.full(k, "与老伴同住", dtype=object)),
+    ):
+        notes[mask] = text(int(mask.sum()))
+    incap_note = one_incapable & (r < 0.6)
+    notes[incap_note] = np.where(incapable_is_mother[incap_note], "母亲重病", "父亲重残")
 
-    return pd.DataFrame(
-        {
-            "township_code": slots["township_code"].to_numpy(),
-            "village_code": vcode,
-            "category": cat,
-            "age": age,
-            "sex": sex,
-            "birth_date": birth,
-            "id_number": id_number,
-            "name": name,
-            "group": group,
-            "father_status": father,
-            "mother_status": mother,
-            "husband_status": husband,
-            "children_status": children,
-            "months_away": months,
-            "guardian_name": g_name,
-            "guardian_relation": relation,
-            "guardian_id_number": g_id,
-            "guardian_phone": g_phone,
-            "agreement_signed": signed,
-            "agreement_date": agreement_date,
-            "guardianship_grade": grade,
-            "household_economy": economy,
-            "health": health,
-            "disability_grade": disability,
-            "schooling": schooling,
-            "boarding": boarding,
-            "phone": phone,
-            "last_visit_date": last_visit,
-            "visitor": visitor,
-            "notes": notes,
-        }
-    )
+    columns = {
+        "township_code": slots["township_code"].to_numpy(),
+        "village_code": vcode,
+        "category": cat,
+        "age": age,
+        "sex": sex,
+        "birth_date": birth,
+        "id_number": id_number,
+        "name": name,
+        "group": group,
+        "father_status": father,
+        "mother_status": mother,
+        "husband_status": husband,
+        "children_status": children,
+        "months_away": months,
+        "guardian_name": g_name,
+        "guardian_relation": relation,
+        "guardian_id_number": g_id,
+        "guardian_phone": g_phone,
+        "agreement_signed": signed,
+        "agreement_date": agreement_date,
+        "guardianship_grade": grade,
+        "household_economy": economy,
+        "health": health,
+        "disability_grade": disability,
+        "schooling": schooling,
+        "boarding": boarding,
+        "phone": phone,
+        "last_visit_date": last_visit,
+        "visitor": visitor,
+        "notes": notes,
+    }
+    return object_frame(columns)
 
 
 def _village_cadres(rng: np.random.Generator, per_village: int = 3) -> np.ndarray:
     """Names of the cadres who visit in each village (儿童主任, 村干部): ``(villages, per_village)``."""
     n = len(divisions.load_divisions()) * per_village
-    year = rng.integers(1962, 1992, n)
-    sex = np.where(rng.random(n) < 0.5, "男", "女")
-    return names.full_names(year, sex, rng).reshape(-1, per_village)
+    return names.full_names(rng.integers(1962, 1992, n), rng.random(n) < 0.5, rng).reshape(-1, per_village)
 
 
 def cadre_names(n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` names of township staff (填表人, 审核人)."""
-    year = rng.integers(1965, 1995, n)
-    return names.full_names(year, np.where(rng.random(n) < 0.5, "男", "女"), rng)
+    return names.full_names(rng.integers(1965, 1995, n), rng.random(n) < 0.5, rng)
 
 
 def split_counts(n: int) -> dict[str, int]:
