@@ -191,7 +191,7 @@ def _summarise(
     source_file = str(record["source_file"])
     problems = [pd.DataFrame(r.issues) for r in results if r.issues]
     problems += [r.skipped for r in results if r.skipped is not None and len(r.skipped)]
-    read = [r for r in results if r.status == "read"]
+    read = [r.rows for r in results if r.rows is not None]
     if all(r.status == "empty" for r in results):
         where = "所有工作表都是空的" if contents.kind != "csv" else "文件里只有空行"
         detail = f"文件“{source_file}”里没有任何数据（{where}），请确认是否发错了文件"
@@ -205,12 +205,12 @@ def _summarise(
     ]
     record.update(
         sheets=len(read),
-        rows_in=sum(len(r.rows) for r in read),
+        rows_in=sum(len(rows) for rows in read),
         status="ok" if read else "error",
         message="；".join(errors) or None,
         unknown_columns="、".join(unknown) or None,
     )
-    return record, [r.rows for r in read if len(r.rows)], problems
+    return record, [rows for rows in read if len(rows)], problems
 
 
 def _unreadable(

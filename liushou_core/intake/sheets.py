@@ -130,7 +130,9 @@ def _grid(
     raw = np.empty((len(values), width), dtype=object)
     raw[:, :] = values  # rectangular, so numpy copies it in one go (no loop over rows)
     texts = cell_texts(fill_merged_down(raw, merged))
-    return pd.DataFrame({j: text_series(pa.array(texts[:, j], type=TEXT, from_pandas=True)) for j in range(width)})
+    return pd.DataFrame(
+        {j: text_series(pa.array(texts[:, j], type=TEXT, from_pandas=True)) for j in range(width)}
+    )
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
@@ -208,7 +210,8 @@ def _usual_width(text: str) -> int:
     widths: Counter[int] = Counter()
     try:
         for _, record in zip(range(64), reader, strict=False):
-            widths[len(record)] += 1
+            if record:  # an empty line says nothing about the table's width
+                widths[len(record)] += 1
     except csv.Error:
         pass
     return max(widths, key=lambda w: (widths[w], w)) if widths else 1
