@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from liushou_core.codebook import FIELDS, header_key, load_codebook
 from liushou_core.errors import LiushouError
-from liushou_core.intake import IntakeResult, RawReturn, ReturnFile, read_returns
+from liushou_core.intake import IntakeResult, RawReturn, ReturnFile, read_returns, sheets
 from liushou_core.intake.cells import cell_texts
 from liushou_core.intake.sheets import csv_grid
 from liushou_core.intake.table import header_keys
@@ -242,6 +242,25 @@ def test_a_sheet_with_content_but_no_header_is_reported_and_not_read(tmp_path):
     assert list(problems["source_sheet"]) == ["填表说明"]
     assert "填表说明" in problems["message"].iloc[0] and "a.xlsx" in problems["message"].iloc[0]
     assert len(result.rows) == 1
+
+
+def test_a_chart_sheet_is_passed_over_and_sheet_positions_count_it(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    path = write_xlsx(
+        tmp_path / "a.xlsx", {"名单": [HEADER, person("张小明")], "二组": [HEADER, person("李小红")]}
+    )
+    wb = openpyxl.load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(wb["名单"], min_col=1, min_row=1, max_row=2))
+    wb.create_chartsheet("图表", 1).add_chart(chart)
+    wb.save(path)
+    result = read_returns([path])
+    assert list(zip(result.rows["source_sheet"], result.rows["sheet_index"], strict=True)) == [
+        ("名单", 0),
+        ("二组", 2),
+    ]
+    assert not result.issues["severity"].eq("error").any()
 
 
 def test_a_hidden_helper_sheet_without_a_header_is_not_reported(tmp_path):
@@ -512,6 +531,19 @@ def test_a_csv_with_an_unmatched_quote_is_still_read(tmp_path):
     assert len(result.rows) == 1
 
 
+def test_a_csv_with_many_ragged_lines_reads_the_same_through_the_slow_reader(monkeypatch):
+    lines = [
+        CSV_HEADER,
+        *[",".join(["天保镇", "龙台村", f"人{i}", "女", "5109", "儿童"][: 1 + i % 7]) for i in range(40)],
+    ]
+    text = "\r\n".join(["标题", *lines, "", "填表人：某某"]) + "\r\n"
+    fast = csv_grid(text)
+    monkeypatch.setattr(sheets, "MAX_SET_ASIDE", 0)
+    slow = csv_grid(text)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.iloc[0, 0] == "标题" and fast.iloc[1, 2] == "姓名" and fast.iloc[-1, 0] == "填表人：某某"
+
+
 def test_a_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", {"S": [HEADER, person("张小明")]})
     renamed = path.rename(tmp_path / "a.csv")
@@ -596,6 +628,15 @@ def test_folders_are_read_recursively_with_posix_paths_relative_to_the_folder_in
     assert all(Path(p).is_absolute() for p in result.files["path"])
 
 
+def test_two_folders_holding_files_of_the_same_name_keep_them_apart(tmp_path):
+    for folder, name in [("第一批", "甲"), ("第二批", "乙")]:
+        (tmp_path / folder).mkdir()
+        write_xlsx(tmp_path / folder / "回马镇.xlsx", {"S": [HEADER, person(name)]})
+    result = read_returns([tmp_path / "第一批", tmp_path / "第二批"])
+    assert list(result.rows["source_file"]) == ["第一批/回马镇.xlsx", "第二批/回马镇.xlsx"]
+    assert result.rows["row_key"].is_unique
+
+
 def test_a_file_given_directly_is_known_by_its_name(tmp_path):
     (tmp_path / "sub").mkdir()
     path = write_xlsx(tmp_path / "sub" / "回马镇.xlsx", {"S": [HEADER, person("张小明")]})
@@ -658,7 +699,8 @@ def test_a_csv_has_one_input_row_per_line_below_the_header_up_to_the_last_non_em
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(CELL_TEXT, max_size=6), max_size=8))
+# openpyxl writes a cell of only spaces without xml:space="preserve", so readers see it empty: left out here
+@given(rows=st.lists(st.lists(CELL_TEXT.filter(lambda s: not s.isspace()), max_size=6), max_size=8))
 def test_a_workbook_has_one_input_row_per_row_below_the_header_up_to_the_last_non_empty_one(tmp_path, rows):
     path = write_xlsx(tmp_path / "p.xlsx", {"S": [HEADER[1:7], *[[c or None for c in r] for r in rows]]})
     result = read_returns([path])

@@ -97,9 +97,8 @@ class ReturnFile(pa.DataFrameModel):
     rows_in: Series[np.int64] = pa.Field(ge=0)
     status: Series[pd.StringDtype] = pa.Field(isin=["ok", "error"])
     message: Series[pd.StringDtype] = pa.Field(nullable=True)
-    unknown_columns: Series[pd.StringDtype] = pa.Field(
-        nullable=True
-    )  # header texts naming no field, "、"-joined
+    # header texts naming no field (序号, 民族…), "、"-joined
+    unknown_columns: Series[pd.StringDtype] = pa.Field(nullable=True)
 
     class Config:
         strict = True

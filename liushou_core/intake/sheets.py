@@ -1,11 +1,15 @@
 """The bytes of one return → its sheets as grids of text cells (:class:`Sheet`).
 
 Workbooks (``.xlsx``/``.xlsm``/``.xls``) are read with python-calamine, every sheet from cell A1 so that a
-grid row ``i`` is the row ``i + 1`` a person sees in Excel (title rows counted). CSVs are decoded (BOM →
-UTF-8-SIG, else strict UTF-8, else GB18030, a superset of GBK) and parsed with pandas' C parser; a CSV is one
-sheet named ``""`` whose grid row ``i`` is record ``i + 1`` (the line number when no quoted cell spans
-lines). Lines shorter than the longest one are padded with empty cells, so ragged lines are read as far as
-they go.
+grid row ``i`` is the row ``i + 1`` a person sees in Excel (title rows counted). What calamine gives back:
+``""`` for an empty cell (and for error cells such as ``#N/A``), the value only in the top-left cell of a
+merged area, ``float`` for every xlsx number and ``int`` or ``float`` for xls ones, ``date``/``datetime``/
+``time``/``timedelta`` for cells with a date or time format, a formula's cached value.
+
+CSVs are decoded (BOM → UTF-8-SIG, else strict UTF-8, else GB18030, a superset of GBK) and parsed by
+pyarrow, falling back to pandas' C parser and then the csv module for odd files; a CSV is one sheet named
+``""`` whose grid row ``i`` is record ``i + 1`` (the line number when no quoted cell spans lines). Records
+shorter than the longest one are padded with empty cells, so ragged lines are read as far as they go.
 
 Nothing here decides what a row means; :mod:`.table` does. A file that cannot be read raises
 :class:`Unreadable` with the reason in words a statistician can act on.
