@@ -302,6 +302,11 @@ def _write_sheet(
         ws.write_string(row, 0, line, f.footer)
 
     ws.freeze_panes(header_row + 1, 0)
+    # Printed ledgers (花名册 are signed on paper): landscape A4, one page wide, header on every page.
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row)
     ws.autofilter(header_row, 0, max(last_data, header_row), ncols - 1)
     for c, col in enumerate(df.columns):
         sample = df[col].head(2000)

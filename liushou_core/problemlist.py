@@ -124,6 +124,8 @@ def write_problem_lists(reg: Register, folder: Path) -> list[Path]:
             {"填写说明": instructions, **{safe_sheet_name(k): v for k, v in sheets.items()}},
             titles={"问题清单": f"{township} 问题数据清单（基准日 {reg.reference_date.isoformat()}）"},
             text_columns=("行标识", "公民身份号码", "原值", "更正值", "字段"),
+            total_row={"填写说明": False},
+            row_unit={"填写说明": None, "问题清单": "条", "重复登记": "条"},
         )
         written.append(path)
     return written
