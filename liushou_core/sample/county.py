@@ -104,9 +104,10 @@ class SampleResult:
         by_cat = verified["category"].value_counts()
         by_file = verified.groupby("source_file").size()
         n_xlsx = sum(s.fmt == "xlsx" for s in self.styles)
-        n_csv = len(self.styles) - n_xlsx
+        encodings = "、".join(sorted({s.encoding.upper() for s in self.styles if s.fmt == "csv"}))
+        kinds = f"{n_xlsx} 个 Excel 工作簿，{len(self.styles) - n_xlsx} 个 {encodings} 编码 CSV"
         lines = [
-            f"已在 {self.out} 写出 {len(self.files)} 个乡镇报表（{n_xlsx} 个 Excel 工作簿，{n_csv} 个 GBK 编码 CSV）及答案表 _answer_key.csv。",
+            f"已在 {self.out} 写出 {len(self.files)} 个乡镇报表（{kinds}）及答案表 _answer_key.csv。",
             f"共 {len(k):,} 行：核实 {fates.get('verified', 0):,}、待核实 {fates.get('pending', 0):,}、"
             f"重复 {fates.get('duplicate', 0):,}、跳过（空行、合计、表头、表尾）{fates.get('skipped', 0):,}。",
             "预期核实名册 "
@@ -176,5 +177,6 @@ def _string(values: pd.Series) -> pd.Series:
     """A ``string`` column built through pyarrow (pandas' own conversion of a million texts is far slower)."""
     if isinstance(values.dtype, pd.StringDtype):
         return values.astype("string")
-    arr = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    raw = values.to_numpy() if values.dtype == object else values.to_numpy(dtype=object, na_value=None)
+    arr = pa.array(raw, type=pa.large_string(), from_pandas=True)
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index)
