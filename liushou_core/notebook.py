@@ -257,15 +257,47 @@ def _md_cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _reader_exporter_class() -> type:
+    """nbconvert's HTMLExporter without its final BeautifulSoup pass.
+
+    That pass re-parses the whole page only to add ``alt`` and ``tabindex`` attributes; on a township
+    register of thousands of rows it takes seconds (longer than running the notebook). The override
+    does what ``HTMLExporter.from_notebook_node`` does before that pass; if a future nbconvert moves
+    these internals, the stock exporter is used.
+    """
+    from nbconvert import HTMLExporter
+
+    try:
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    except ImportError:  # pragma: no cover - depends on the nbconvert version
+        return HTMLExporter
+
+    class ReaderHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReaderHTMLExporter
+
+
 def export_html(ipynb: Path, html: Path, *, title: str | None = None) -> None:
     """Write the executed notebook ``ipynb`` as self-contained HTML without code (see the module doc)."""
     from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
 
     nb = reader_notebook(nbformat.read(str(ipynb), as_version=4))
     name = title or str(nb.metadata.get("title") or Path(ipynb).stem)
     nb.metadata["title"] = name
-    exporter = HTMLExporter(
+    exporter = _reader_exporter_class()(
         extra_loaders=[DictLoader({_TEMPLATE_NAME: _OFFLINE_TEMPLATE})],
         template_file=_TEMPLATE_NAME,
         exclude_input=True,
@@ -277,7 +309,7 @@ def export_html(ipynb: Path, html: Path, *, title: str | None = None) -> None:
         theme="light",
     )
     body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
-    body = body.replace(_ENGLISH_ALT, 'alt="图表"')
+    body = body.replace(_ENGLISH_ALT, 'alt="图表"').replace('<img src="data:', '<img alt="图表" src="data:')
     html = Path(html)
     html.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(html)

@@ -504,14 +504,26 @@ def register_table(people: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------- display
 
 
-def show(table: pd.DataFrame, *, index: bool = False) -> Styler:
+#: Above this many rows a table is shown as plain HTML: a styled table of a township's register would
+#: weigh megabytes in the notebook and its HTML copy.
+PLAIN_TABLE_ROWS = 500
+
+
+def show(table: pd.DataFrame, *, index: bool = False) -> Styler | Any:
     """A table for the notebook: one header row, thousands separators, dates as YYYY-MM-DD, every row.
 
     With ``index`` the row labels (村、镇、项目…) become the first column; otherwise row numbers are hidden.
     """
     flat = table.reset_index() if index else table
     dates = [c for c in flat.columns if pd.api.types.is_datetime64_any_dtype(flat[c])]
+    if len(flat) > PLAIN_TABLE_ROWS:
+        from IPython.display import HTML
+
+        plain = flat.assign(**{str(c): flat[c].dt.strftime("%Y-%m-%d") for c in dates})
+        return HTML(plain.to_html(index=False, na_rep="", border=0, classes="dataframe"))
+    text = [c for c in flat.columns if not pd.api.types.is_numeric_dtype(flat[c])]
     style = flat.style.format(thousands=",", na_rep="").format("{:%Y-%m-%d}", subset=dates, na_rep="")
+    style = style.set_properties(subset=text, **{"text-align": "left"})  # Chinese text reads from the left
     return style.hide(axis="index")
 
 
