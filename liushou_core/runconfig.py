@@ -11,7 +11,11 @@ Keys (Chinese comments in ``params/runs/sample.yaml`` show a filled-in example):
     decisions: params/decisions.xlsx  # optional, corrections and duplicate decisions
     codebooks: [params/extra.yaml] # optional, extra header/value aliases
     jobs: 2                        # optional, parallel notebooks (default: the core count)
-    timeout: 600                   # optional, seconds per notebook (default 600)
+    timeout: 600                   # optional, seconds per notebook (default 600; see batch.GRACE_S)
+
+``timeout`` bounds each notebook: a cell running longer is stopped by papermill (the failing cell is
+recorded), and a notebook still not done ``batch.GRACE_S`` seconds later (kernel start, HTML export) is
+stopped by the runner.
 
 Relative paths are taken from the folder the command is run in (the checkout, for ``make demo``). Every
 problem is reported at once, each naming the file and the key, in Chinese; the exception is

@@ -178,6 +178,10 @@ def test_a_failing_township_does_not_stop_the_others_and_resume_redoes_only_it(c
     assert ok["artifacts"] == [f"townships/蓬莱镇/investigation.{ext}" for ext in ("html", "ipynb", "xlsx")]
     assert ok["duration_s"] > 0 and ok["error"] is None
 
+    report = batch.format_report(first, "大英县")
+    assert "失败：回马镇 investigation" in report and "故意失败" in report
+    assert str(config.output / "county" / "county.html") in report
+
     _mend(config, "回马镇")
     second = _run(config, templates, resume=True)
 

@@ -178,3 +178,17 @@ def test_links_to_township_workbooks_are_relative_and_say_when_missing(tmp_path:
     text = workbook.township_links(tmp_path, ["蓬莱镇", "隆盛镇"]).data
     assert "(../townships/蓬莱镇/investigation.html)" in text
     assert "隆盛镇 | （未生成） | （未生成）" in text
+
+
+def test_a_township_with_only_pending_rows_still_gets_its_tables(run: dict[str, Any], tmp_path: Path) -> None:
+    gone = run["people"]["township"] == "回马镇"
+    rows = run["rows"].copy()
+    rows.loc[rows["row_key"].isin(set(run["people"].loc[gone, "row_key"])), "fate"] = "pending"
+    write_clean({**run, "people": run["people"][~gone], "rows": rows}, tmp_path / "clean")
+    data = workbook.load_run(tmp_path, "回马镇")
+    assert len(data.people) == 0
+    sheets = workbook.investigation_sheets(data)
+    assert sheets["数据核算"].set_index("项目").loc["核实名册", "行数"] == 0
+    assert len(sheets["核实名册"]) == 0
+    workbook.write_workbook_ledger(sheets, tmp_path / "inv.xlsx", title="回马镇")
+    assert (workbook.crossfoot_checks(data.people)["是否一致"] == "一致").all()
