@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from datetime import date
 
@@ -22,6 +23,9 @@ from liushou_core.sample import SEED_COUNTS, build_county, synthetic_people, wri
 from liushou_core.sample.answer_key import read_key
 from liushou_core.sample.county import TRUTH_COLUMNS, write_county
 from liushou_core.sample.people import split_counts
+from liushou_core.sample.styles import HEADER_GROUPS
+
+GROUP_LABELS = tuple(label for label, _ in HEADER_GROUPS)
 
 # Writing the county and reading every workbook back with openpyxl takes some 20 seconds.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sample")]
@@ -85,6 +89,12 @@ def _table(rows):
         assert not any(any(c is not None for c in r) for r in rows), "a sheet with content has no header"
         return None
     header = [CB.field_for_header(c) if c is not None else None for c in rows[header_at]]
+    # A two-row header: a group label (父母外出情况) above the fields' own headers.
+    if header_at + 1 < len(rows):
+        below = [CB.field_for_header(c) if c is not None else None for c in rows[header_at + 1]]
+        person = any(rows[header_at + 1][header.index(f)] is not None for f in ("name", "id_number"))
+        if not person:
+            header = [h if h is not None or i >= len(below) else below[i] for i, h in enumerate(header)]
     last = max((i for i, r in enumerate(rows) if any(c is not None for c in r)), default=header_at)
     return header, {i + 1: rows[i] for i in range(header_at + 1, last + 1)}
 
@@ -138,7 +148,12 @@ def test_pending_duplicate_and_skipped_rows_come_on_top_at_realistic_rates(sampl
     rules = set(key.loc[key["fate"] == "pending", "rule"])
     assert {"id_excel_mangled", "id_missing", "id_checksum", "id_format", "not_qualified", "facts_missing",
             "village_unknown", "village_ambiguous", "name_missing"} <= rules  # fmt: skip
-    assert {"skip_blank", "skip_total", "skip_note"} <= set(key.loc[key["fate"] == "skipped", "rule"])
+    assert set(key.loc[key["fate"] == "skipped", "rule"]) == {
+        "skip_blank",
+        "skip_total",
+        "skip_header",
+        "skip_note",
+    }
 
 
 # ----- the key and the files agree -------------------------------------------------------------------------
@@ -293,16 +308,29 @@ def test_duplicates_are_later_copies_of_a_verified_person_in_source_order(sample
 # ----- what the files look like ----------------------------------------------------------------------------
 
 
+def merged_areas(path):
+    """The merged areas of a workbook's first sheet and its number of sheets, from the XML itself."""
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+        n_sheets = z.read("xl/workbook.xml").decode("utf-8").count("<sheet ")
+    return re.findall(r'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', sheet), n_sheets
+
+
 def test_workbooks_have_a_title_merged_across_the_columns_above_the_header(sample):
     out, _, _ = sample
     books = sorted(out.glob("*.xlsx"))
     assert len(books) >= 6
-    wb = openpyxl.load_workbook(books[0])
-    ws = wb.worksheets[0]
-    merged = [str(r) for r in ws.merged_cells.ranges]
-    assert any(r.startswith("A1:") for r in merged)
-    assert "三留守" in ws["A1"].value and ws["A1"].value.startswith("大英县")
-    assert str(ws["A2"].value).startswith("填报单位：")
+    habits = Counter()
+    for path in books:
+        merged, n_sheets = merged_areas(path)
+        assert merged[0][:2] == ("A", "1") and merged[0][3] == "1", path  # the title, across the columns
+        ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        title, unit = (r[0] for r in ws.iter_rows(max_row=2, values_only=True))
+        assert title.startswith("大英县") and "三留守" in title and unit.startswith("填报单位：")
+        habits["one sheet per village"] += n_sheets > 5
+        habits["two-row header"] += any(r1 == r2 == "3" or r1 == r2 == "4" for _, r1, _, r2 in merged)
+        habits["township merged down"] += any(int(r2) > int(r1) for _, r1, _, r2 in merged)
+    assert all(habits[h] >= 1 for h in ("one sheet per village", "two-row header", "township merged down"))
 
 
 def test_at_least_two_returns_are_gbk_csv_that_do_not_decode_as_utf8(sample):
@@ -340,7 +368,7 @@ def test_headers_vary_between_townships_within_the_codebook(sample):
             continue
         header = next(r for r in rows if sum(CB.field_for_header(c) is not None for c in r if c) >= 3)
         for c in header:
-            if c and c not in ("序号", "编号"):
+            if c and c not in ("序号", "编号", *GROUP_LABELS):
                 assert CB.field_for_header(c) is not None, (path.name, c)
         wordings[path.name] = {CB.field_for_header(c): c for c in header if c and CB.field_for_header(c)}
     assert len({w["id_number"] for w in wordings.values()}) >= 2

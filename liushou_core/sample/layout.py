@@ -24,6 +24,7 @@ SKIP_RULES = {
     "total": "skip_total",
     "subtotal": "skip_total",
     "header": "skip_header",
+    "subheader": "skip_header",  # the lower row of a two-row header
     "section": "skip_note",
     "footer": "skip_note",
     "prenumbered": "skip_note",
@@ -174,7 +175,8 @@ def _section_rows(people: pd.DataFrame, style_of: dict[str, ReturnStyle]) -> pd.
 
 
 def _sheet_rows(people: pd.DataFrame, style_of: dict[str, ReturnStyle]) -> pd.DataFrame:
-    """Pre-numbered empty rows, the 合计 row and the footer lines at the end of each sheet."""
+    """The lower row of a two-row header at the top; pre-numbered empty rows, the 合计 row and the footer
+    lines at the end of each sheet."""
     keys = ["township_code", "file", "file_order", "sheet", "sheet_index"]
     sheets = people.groupby(keys, as_index=False).size().rename(columns={"size": "count"})
 
@@ -182,6 +184,9 @@ def _sheet_rows(people: pd.DataFrame, style_of: dict[str, ReturnStyle]) -> pd.Da
         return sheets["township_code"].map({c: getattr(s, name) for c, s in style_of.items()}).to_numpy()
 
     out = []
+    sub = sheets[attr("two_row_header").astype(bool)].copy()
+    sub["block"], sub["kind"], sub["pos"] = -_BIG, "subheader", 0.0
+    out.append(sub)
     pre = np.where(attr("per_village_sheets").astype(bool), 0, attr("prenumbered")).astype(np.int64)
     p = sheets.loc[sheets.index.repeat(pre)].copy()
     p["pos"] = p.groupby(level=0).cumcount().astype(float)

@@ -21,7 +21,7 @@ from .. import divisions
 from ..register import CATEGORIES
 from .cells import filled_on_text, render_people
 from .layout import SKIP_RULES
-from .styles import EXCEL_DATE_FORMATS, ReturnStyle
+from .styles import EXCEL_DATE_FORMATS, HEADER_GROUPS, ReturnStyle
 
 _CN_NUMBERS = "一二三"
 _NOTE_LINE = (
@@ -36,6 +36,24 @@ def columns(style: ReturnStyle) -> list[str]:
 
 def header_texts(style: ReturnStyle) -> list[str]:
     return [style.serial_header, *(style.headers[f] for f in style.columns)]
+
+
+def header_groups(style: ReturnStyle) -> list[tuple[str, int, int]]:
+    """(label, first column, last column) of the groups of a two-row header; none for a one-row header."""
+    if not style.two_row_header:
+        return []
+    cols = columns(style)
+    out = []
+    for label, fields in HEADER_GROUPS:
+        at = [cols.index(f) for f in fields if f in cols]
+        if at and at == list(range(at[0], at[0] + len(at))):  # the group's columns side by side
+            out.append((label, at[0], at[-1]))
+    return out
+
+
+def grouped_fields(style: ReturnStyle) -> set[str]:
+    cols = columns(style)
+    return {cols[c] for _, first, last in header_groups(style) for c in range(first, last + 1)}
 
 
 def render_file(
@@ -64,6 +82,8 @@ def render_file(
 
     name_col = cols.index("name")
     text[kind == "header"] = np.array(header_texts(style), dtype=object)
+    lower = np.array([style.headers[f] if f in grouped_fields(style) else None for f in cols], dtype=object)
+    text[kind == "subheader"] = lower
     count = rows["count"].to_numpy()
     for k, word, fmt in (("subtotal", "小计", "{}人"), ("total", "合计", "共{}人")):
         for i in np.flatnonzero(kind == k):  # a few rows per return
@@ -178,9 +198,14 @@ def _unit(style: ReturnStyle, sheet: str | None) -> tuple[str, str]:
 def write_workbook(
     path: Path, rows: pd.DataFrame, text: np.ndarray, typed: np.ndarray, style: ReturnStyle
 ) -> None:
-    """One workbook: each sheet with its merged title, unit line, header and rows; empty sheets after."""
+    """One workbook: each sheet with its merged title, unit line, header and rows; empty sheets after.
+
+    Written row by row in xlsxwriter's ``constant_memory`` mode, except where the township is merged down
+    over blocks of people (a merge reaches into rows not yet written).
+    """
     wb = xlsxwriter.Workbook(
-        str(path), {"constant_memory": True, "strings_to_numbers": False, "strings_to_urls": False}
+        str(path),
+        {"constant_memory": not style.merge_township, "strings_to_numbers": False, "strings_to_urls": False},
     )
     wb.set_properties({"created": dt.datetime(2018, 1, 1), "author": style.filler})
     f_title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
@@ -188,9 +213,13 @@ def write_workbook(
         {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}
     )
     f_date = wb.add_format({"num_format": EXCEL_DATE_FORMATS[style.excel_date_format]})
+    f_merged = wb.add_format({"valign": "vcenter"})
     cols = header_texts(style)
     ncol = len(cols)
+    groups = header_groups(style)
+    grouped = {c for _, first, last in groups for c in range(first, last + 1)}
     values = np.where(pd.isna(typed), text, typed)
+    kind = rows["kind"].to_numpy()
     per_village = style.per_village_sheets
     sheets = rows.drop_duplicates("sheet_index")[["sheet_index", "sheet"]].sort_values("sheet_index")
     for sheet_index, sheet in sheets.itertuples(index=False):  # one sheet, or one per village
@@ -202,22 +231,54 @@ def write_workbook(
         top = 3 + int(style.blank_after_title) - 1  # 0-based header row
         ws.set_row(top, 30)
         for c, h in enumerate(cols):
-            ws.write_string(top, c, h, f_head)
+            if c not in grouped:
+                ws.write_string(top, c, h, f_head)
+        for label, first, last in groups:
+            if last > first:
+                ws.merge_range(top, first, top, last, label, f_head)
+            else:
+                ws.write_string(top, first, label, f_head)
         _set_widths(ws, style)
         m = (rows["sheet_index"] == sheet_index).to_numpy()
-        for r, row in zip(rows["source_row"].to_numpy()[m] - 1, values[m], strict=True):
+        row_numbers = rows["source_row"].to_numpy()[m] - 1
+        sub_row = top + 1 if kind[m][0] == "subheader" else -1
+        for r, row in zip(row_numbers, values[m], strict=True):
             for c, v in enumerate(row):
                 if v is None:
                     continue
                 if isinstance(v, str):
-                    ws.write_string(r, c, v)
+                    ws.write_string(r, c, v, f_head if r == sub_row else None)
                 elif isinstance(v, dt.datetime):
                     ws.write_datetime(r, c, v, f_date)
                 else:
                     ws.write_number(r, c, v)
+        if style.merge_township:
+            _merge_township(ws, row_numbers, kind[m], values[m], columns(style).index("township"), f_merged)
     for i in range(style.empty_sheets):
         wb.add_worksheet(f"Sheet{i + 2}")
     wb.close()
+
+
+def _merge_township(
+    ws: object, row_numbers: np.ndarray, kind: np.ndarray, values: np.ndarray, col: int, fmt: object
+) -> None:
+    """Merge the township cell down over each run of consecutive people who have the same township text
+    (a blank, 小计 or header row ends a run; a row whose township is missing or misspelt is its own)."""
+    t = values[:, col]
+    same = (
+        (kind[1:] == "person")
+        & (kind[:-1] == "person")
+        & (t[1:] == t[:-1])
+        & (row_numbers[1:] == row_numbers[:-1] + 1)
+    )
+    same &= np.array([a is not None for a in t[1:]], dtype=bool)
+    start = 0
+    for i in range(1, len(t) + 1):  # one pass over the sheet's rows
+        if i < len(t) and same[i - 1]:
+            continue
+        if i - start >= 2:
+            ws.merge_range(int(row_numbers[start]), col, int(row_numbers[i - 1]), col, t[start], fmt)  # type: ignore[attr-defined]
+        start = i
 
 
 def _set_widths(ws: object, style: ReturnStyle) -> None:

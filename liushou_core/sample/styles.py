@@ -10,7 +10,7 @@ township that does not collect them could verify nobody.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -127,6 +127,8 @@ class ReturnStyle:
     sloppiness: float  # multiplies this township's share of pending rows
     careless_ids: bool  # IDs typed into number cells far more often than elsewhere
     group_suffix: bool  # 3组 rather than 3
+    two_row_header: bool = False  # 父母外出情况 / 委托监护人情况 merged above their columns (workbooks only)
+    merge_township: bool = False  # the township written once, merged down over each block of people
 
 
 def _spellings(rng: np.random.Generator) -> dict[str, dict[str, str]]:
@@ -232,7 +234,45 @@ def draw_styles(
                 group_suffix=rng.random() < 0.3,
             )
         )
-    return styles
+    return _with_every_habit(styles, rng)
+
+
+#: Column groups of a two-row header: the label merged above, the fields' own headers in the row below.
+HEADER_GROUPS = (
+    ("父母外出情况", ("father_status", "mother_status")),
+    ("委托监护人情况", ("guardian_name", "guardian_relation", "guardian_id_number", "guardian_phone")),
+)
+
+
+def _with_every_habit(styles: list[ReturnStyle], rng: np.random.Generator) -> list[ReturnStyle]:
+    """Make sure each habit the cleaner must cope with shows up in at least one return, whatever the seed:
+    one sheet per village, header repeats, a category-by-category list, a two-row header, merged townships."""
+    out = list(styles)
+    taken: set[int] = set()
+
+    def pick(eligible: list[int], **changes: object) -> None:
+        free = [i for i in eligible if i not in taken]
+        if not free:
+            return
+        i = int(rng.choice(free))
+        taken.add(i)
+        out[i] = replace(out[i], **changes)  # type: ignore[arg-type]
+
+    xlsx = [i for i, s in enumerate(out) if s.fmt == "xlsx"]
+    if xlsx and not any(s.per_village_sheets for s in out):
+        pick(
+            xlsx, per_village_sheets=True, order="village", header_repeat=False, empty_sheets=0, prenumbered=0
+        )
+    taken |= {i for i, s in enumerate(out) if s.per_village_sheets}
+    single = [i for i, s in enumerate(out) if not s.per_village_sheets]
+    if not any(s.header_repeat for s in out):
+        pick(single, header_repeat=True, order="village")
+    if not any(s.order == "category" for s in out):
+        pick(single, order="category", header_repeat=False)
+    if xlsx:
+        pick([i for i in xlsx if not out[i].per_village_sheets], two_row_header=True)
+        pick(xlsx, merge_township=True)
+    return out
 
 
 def _three(p: np.ndarray) -> tuple[float, float, float]:
