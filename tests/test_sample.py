@@ -19,6 +19,7 @@ import pytest
 
 from liushou_core.cli import main
 from liushou_core.codebook import FIELDS, header_key, load_codebook
+from liushou_core.errors import LiushouError
 from liushou_core.sample import SEED_COUNTS, build_county, synthetic_people, write_large_csv
 from liushou_core.sample.answer_key import read_key
 from liushou_core.sample.county import TRUTH_COLUMNS, write_county
@@ -476,3 +477,14 @@ def test_ids_are_valid_for_every_verified_person_of_a_second_seed():
     p = build_county(SMALL, 11).plan
     assert p["id_number"].map(valid_id).all()
     assert np.isin(p.loc[p["fate"] == "verified", "expected_category"], list(SMALL)).all()
+
+
+def test_a_new_sample_replaces_an_earlier_one_but_never_mixes_with_other_returns(tmp_path):
+    write_large_csv(tmp_path, 2_000, seed=1)
+    write_large_csv(tmp_path, 2_000, seed=2)
+    key = read_key(tmp_path / "_answer_key.csv")
+    returns = {p.name for p in tmp_path.iterdir() if not p.name.startswith("_")}
+    assert returns == set(key["source_file"])
+    (tmp_path / "某镇报表.xlsx").write_bytes(b"")
+    with pytest.raises(LiushouError, match="某镇报表"):
+        write_large_csv(tmp_path, 2_000, seed=3)

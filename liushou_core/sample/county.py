@@ -20,10 +20,11 @@ from .. import divisions
 from ..codebook import FIELDS
 from ..errors import LiushouError
 from . import mistakes, people
+from .answer_key import FILE_NAME as KEY_FILE
 from .answer_key import write_key
 from .columns import object_column
 from .layout import layout
-from .returns import render_file, write_csv, write_workbook
+from .returns import key_rows, render_file, write_csv, write_workbook
 from .styles import ReturnStyle, draw_styles
 
 #: Truth columns :func:`synthetic_people` adds to the template fields.
@@ -54,7 +55,12 @@ def build_county(
     """Generate a county whose verified register has exactly ``counts`` people per category."""
     rng = np.random.default_rng(seed)
     survey = people.Survey.default()
-    styles = draw_styles(rng, csv_only=csv_only, encoding=encoding, cadres=people.cadre_names(2 * 11, rng))
+    styles = draw_styles(
+        rng,
+        csv_only=csv_only,
+        encoding=encoding,
+        cadres=people.cadre_names(2 * len(divisions.townships()), rng),
+    )
     verified = people.county_slots(counts, rng).assign(scenario="verified", age=np.nan)
     pending = mistakes.pending_slots(sum(counts.values()), styles, rng)
     slots = pd.concat([verified, pending], ignore_index=True)
@@ -71,8 +77,6 @@ def write_county(county: County, out: Path) -> tuple[list[Path], pd.DataFrame]:
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([county.seed, 1])
     files, keys = [], []
-    from .returns import key_rows
-
     for style in county.styles:  # eleven townships
         rows = county.rows[county.rows["township_code"] == style.township_code]
         text, typed, alias = render_file(rows, county.plan, style, rng)
@@ -121,11 +125,41 @@ class SampleResult:
         return "\n".join(lines)
 
 
-def write_sample(out: Path, seed: int = 2018) -> SampleResult:
-    """Write the sample county (Daying, 2017 year-end survey) into ``out``: returns and ``_answer_key.csv``."""
-    out = Path(out)
+def _prepare(out: Path) -> None:
+    """Make ``out`` ready for a sample: remove the returns of an earlier sample written there (listed in its
+    answer key), and refuse a folder holding other returns, which the cleaner would read along with ours."""
     if out.exists() and not out.is_dir():
         raise LiushouError(f"输出位置 {out} 已存在且不是文件夹，请换一个文件夹")
+    if not out.exists():
+        return
+    old_key = out / KEY_FILE
+    ours = set()
+    if old_key.exists():
+        ours = set(
+            pd.read_csv(old_key, dtype=str, keep_default_na=False, encoding="utf-8-sig")["source_file"]
+        )
+    others = sorted(
+        p.name
+        for p in out.iterdir()
+        if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv")
+        and not p.name.startswith(("_", ".", "~$"))
+        and p.name not in ours
+    )
+    if others:
+        raise LiushouError(
+            f"输出文件夹 {out} 中已有其他报表（{'、'.join(others[:3])} 等），请指定一个空文件夹"
+        )
+    for name in ours:
+        (out / name).unlink(missing_ok=True)
+
+
+def write_sample(out: Path, seed: int = 2018) -> SampleResult:
+    """Write the sample county (Daying, 2017 year-end survey) into ``out``: returns and ``_answer_key.csv``.
+
+    A sample written there before is replaced; a folder holding other returns is refused.
+    """
+    out = Path(out)
+    _prepare(out)
     county = build_county(people.SEED_COUNTS, seed)
     files, key = write_county(county, out)
     write_key(key, out)
@@ -136,6 +170,7 @@ def write_large_csv(out: Path, n: int, seed: int) -> SampleResult:
     """A county of ``n`` verified people (split like the seed) as UTF-8 CSV returns, one per township,
     with the same mistakes, duplicates and extra rows as the sample, and its answer key. For benchmarks."""
     out = Path(out)
+    _prepare(out)
     county = build_county(people.split_counts(n), seed, csv_only=True, encoding="utf-8")
     files, key = write_county(county, out)
     write_key(key, out)

@@ -23,8 +23,8 @@ import pandas as pd
 
 from .. import divisions
 from . import ids, placenames
-from .columns import object_column
-from .people import CHILD, ELDER, WOMAN
+from .columns import object_column, object_frame
+from .people import CHILD, ELDER, SEED_COUNTS, WOMAN
 from .styles import ReturnStyle
 
 #: A missing cell, for np.where/np.select over object arrays.
@@ -103,7 +103,6 @@ _CATEGORY_FIELDS = {
     WOMAN: ("health", "household_economy"),
     ELDER: ("health", "household_economy"),
 }
-_ADDRESS_TYPOS = ("510932", "510293", "519023", "501923", "510392")
 
 
 def pending_slots(n_verified: int, styles: list[ReturnStyle], rng: np.random.Generator) -> pd.DataFrame:
@@ -135,17 +134,8 @@ def pending_slots(n_verified: int, styles: list[ReturnStyle], rng: np.random.Gen
             vcodes = _random_villages(tcodes, d, rng)
         cat = np.full(n, sc.category, dtype=object) if sc.category else _categories(n, rng)
         age = rng.integers(sc.age[0], sc.age[1] + 1, n).astype(float) if sc.age else np.full(n, np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "township_code": tcodes,
-                    "village_code": vcodes,
-                    "category": cat,
-                    "age": age,
-                    "scenario": sc.name,
-                }
-            )
-        )
+        columns = {"township_code": tcodes, "village_code": vcodes, "category": cat, "age": age}
+        frames.append(object_frame(columns | {"scenario": np.full(n, sc.name, dtype=object)}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -159,8 +149,7 @@ def _random_villages(tcodes: np.ndarray, d: pd.DataFrame, rng: np.random.Generat
 
 
 def _categories(n: int, rng: np.random.Generator) -> np.ndarray:
-    from .people import SEED_COUNTS
-
+    """Categories in the seed's proportions."""
     p = np.array(list(SEED_COUNTS.values()), dtype=float)
     return rng.choice(np.array(list(SEED_COUNTS), dtype=object), size=n, p=p / p.sum())
 
