@@ -43,6 +43,9 @@ lint: $(STAMP)  ## ruff check and format check
 typecheck: $(STAMP)  ## mypy on the package
 	$(BIN)/mypy
 
+bench: $(STAMP)  ## Benchmarks: clean on the sample county and on 1,000,000 synthetic rows (bench/results/)
+	$(BIN)/python bench/bench_clean.py
+
 lab: $(STAMP)  ## Open JupyterLab on notebooks/ (installs JupyterLab on first use)
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
 	$(BIN)/jupyter lab notebooks/
