@@ -420,6 +420,8 @@ def _finish(running: _Running, run_dir: Path, *, timed_out: bool) -> NotebookRec
         _export_quietly(task)
     result_path.unlink(missing_ok=True)
     result_path.with_suffix(".task.json").unlink(missing_ok=True)
+    for leftover in task.folder.glob(f".{task.kind}.*.tmp*"):  # a stopped worker's half-written files
+        leftover.unlink(missing_ok=True)
     return NotebookRecord(
         kind=task.kind,
         status=status,
