@@ -25,11 +25,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)  ## Create .venv, install the project and register the "liushou" Jupyter kernel
 
-demo: $(STAMP)  ## Build the sample county and run the main job on it (results in outputs/demo)
+demo: $(STAMP)  ## Build the sample county and run the whole batch on it (results in outputs/demo)
 	$(BIN)/liushou sample --out $(DEMO)/sample
-	$(BIN)/liushou clean $(DEMO)/sample --out $(DEMO)/clean
-	$(BIN)/liushou payroll --people $(DEMO)/clean/people.parquet --month 2018-01 --out $(DEMO)/payroll/高龄补贴_2018-01.parquet
-	@echo "结果 / results: $(DEMO)/  (sample = 样本报表, clean = 核实名册与问题清单, payroll = 高龄补贴花名册)"
+	$(BIN)/liushou run params/runs/sample.yaml
+	$(BIN)/liushou payroll --people $(DEMO)/run/clean/people.parquet --month 2018-01 --out $(DEMO)/payroll/高龄补贴_2018-01.parquet
 
 test: $(STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check liushou_core tests bench

@@ -23,14 +23,12 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 import traceback
-import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -56,7 +54,7 @@ from .manifest import (
     write_manifest,
 )
 from .notebook import KERNEL_NAME
-from .paths import REPO_DIR
+from .paths import REPO_DIR, safe_name
 from .runconfig import RunConfig
 
 NOTEBOOKS_DIR = REPO_DIR / "notebooks"
@@ -67,35 +65,6 @@ COUNTY_TITLE = "县级总览"
 #: Seconds a notebook may use beyond its timeout for the kernel to start and the HTML to be written.
 GRACE_S = 30
 _POLL_S = 0.2
-
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
-_WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-)
-
-
-# ---------------------------------------------------------------------------------------------- layout
-
-
-def safe_name(name: str, *, max_length: int = 60) -> str:
-    """A folder name for a township name that came from data: safe on Linux, macOS and Windows.
-
-    Path separators, control characters and ``<>:"|?*`` become ``_``; leading and trailing spaces and
-    dots are dropped (so ``..`` cannot climb out of the run folder); Windows device names (``CON``,
-    ``NUL``, ``COM1``…) get a leading ``_``. A name that had to change gets a short hash of the original,
-    so two different names never share a folder. Ordinary names (蓬莱镇) are kept as they are.
-    """
-    text = unicodedata.normalize("NFC", str(name))
-    cleaned = _UNSAFE.sub("_", text).strip(" .")
-    if not cleaned.strip("_"):
-        cleaned = "_"
-    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
-        cleaned = "_" + cleaned
-    cleaned = cleaned[:max_length]
-    if cleaned != text:
-        cleaned = f"{cleaned}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
-    return cleaned
-
 
 def township_dir(run_dir: Path, township: str) -> Path:
     """``RUN/townships/<safe township name>``."""

@@ -57,6 +57,12 @@ def _cmd_payroll(args: argparse.Namespace) -> int:
     return payroll_command(people=args.people, month=args.month, out=args.out)
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .batch import run_command
+
+    return run_command(args.params, townships=args.township, jobs=args.jobs, resume=args.resume)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liushou",
@@ -92,6 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, required=True, help="发放月份 YYYY-MM")
     p.add_argument("--out", type=Path, required=True, help="输出 parquet 文件（旁边另写 Excel 花名册）")
     p.set_defaults(func=_cmd_payroll)
+
+    p = sub.add_parser("run", help="整县批处理：清洗一次，并行生成各镇乡工作簿和县级总览")
+    p.add_argument(
+        "params", type=Path, metavar="PARAMS.yaml", help="本次运行的设置（见 params/runs/sample.yaml）"
+    )
+    p.add_argument("--township", action="append", metavar="NAME", help="只运行这些镇乡（可多次指定）")
+    p.add_argument("--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--resume", action="store_true", help="只重做失败的或输入、参数有变化的部分")
+    p.set_defaults(func=_cmd_run)
     return parser
 
 

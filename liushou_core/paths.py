@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -24,28 +25,27 @@ def outputs_dir() -> Path:
     return Path(env) if env else REPO_DIR / "outputs"
 
 
-_WINDOWS_RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    *(f"COM{i}" for i in range(1, 10)),
-    *(f"LPT{i}" for i in range(1, 10)),
-}
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+)
 
 
-def safe_name(name: str, fallback: str = "未命名") -> str:
-    """A file or folder name made from data (a township, a village) that is safe on Windows and POSIX.
+def safe_name(name: str, *, max_length: int = 60) -> str:
+    """A folder name for a township name that came from data: safe on Linux, macOS and Windows.
 
-    Path separators, ``..``, control characters and the characters Windows forbids become ``_``; names that
-    Windows reserves (``CON``, ``NUL``, ``COM1`` …) get a ``_`` suffix; trailing dots and spaces go. The
-    result never leaves the folder it is joined to.
+    Path separators, control characters and ``<>:"|?*`` become ``_``; leading and trailing spaces and
+    dots are dropped (so ``..`` cannot climb out of the run folder); Windows device names (``CON``,
+    ``NUL``, ``COM1``…) get a leading ``_``. A name that had to change gets a short hash of the original,
+    so two different names never share a folder. Ordinary names (蓬莱镇) are kept as they are.
     """
-    s = _UNSAFE.sub("_", unicodedata.normalize("NFKC", str(name))).strip().rstrip(". ")
-    s = s.replace("..", "_")
-    if not s or set(s) <= {"_", "."}:
-        s = fallback
-    if s.split(".")[0].upper() in _WINDOWS_RESERVED:
-        s = s + "_"
-    return s[:120]
+    text = unicodedata.normalize("NFC", str(name))
+    cleaned = _UNSAFE.sub("_", text).strip(" .")
+    if not cleaned.strip("_"):
+        cleaned = "_"
+    if cleaned.split(".")[0].upper() in _WINDOWS_RESERVED:
+        cleaned = "_" + cleaned
+    cleaned = cleaned[:max_length]
+    if cleaned != text:
+        cleaned = f"{cleaned}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:8]}"
+    return cleaned
