@@ -144,6 +144,9 @@ def _ages(slots: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     return age.astype(np.int64)
 
 
+_SEXES = np.array(["女", "男"], dtype=object)
+
+
 def _sexes(slots: pd.DataFrame, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     given = (
         slots["sex"].to_numpy(dtype=object, na_value=None) if "sex" in slots else np.full(len(slots), None)
@@ -153,8 +156,10 @@ def _sexes(slots: pd.DataFrame, age: np.ndarray, rng: np.random.Generator) -> np
     p_male = np.select(
         [cat == CHILD, cat == WOMAN], [0.53, 0.0], default=np.clip(0.5 - 0.008 * (age - 60), 0.15, 0.5)
     )
-    drawn = np.where(rng.random(len(age)) < p_male, "男", "女")
-    return np.where(pd.isna(given), drawn, given).astype(object)
+    out = _SEXES[(rng.random(len(age)) < p_male).astype(np.int64)]
+    fixed = pd.notna(given)
+    out[fixed] = given[fixed]
+    return out
 
 
 def birth_dates(age: np.ndarray, survey: Survey, rng: np.random.Generator) -> np.ndarray:
