@@ -15,12 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import xlsxwriter
 
 from .. import divisions
 from ..register import CATEGORIES
 from .cells import filled_on_text, render_people
 from .layout import SKIP_RULES
+from .people import FACT_FIELDS
 from .styles import EXCEL_DATE_FORMATS, HEADER_GROUPS, ReturnStyle
 
 _CN_NUMBERS = "一二三"
@@ -56,6 +59,14 @@ def grouped_fields(style: ReturnStyle) -> set[str]:
     return {cols[c] for _, first, last in header_groups(style) for c in range(first, last + 1)}
 
 
+#: The plan's columns a return's cells are made from (taking only these keeps a million rows cheap).
+_RENDERED = [
+    "township_code", "village_code", "name", "sex", "id_number", "declared", "group", "birth_date",
+    *FACT_FIELDS[3:], "township_form", "village_form", "name_form", "sex_form", "id_form", "birth_form",
+    "vu_field", "vu_value", "date_bad", "phone_bad", "guardian_id_bad",
+]  # fmt: skip
+
+
 def render_file(
     rows: pd.DataFrame, plan: pd.DataFrame, style: ReturnStyle, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,7 +82,7 @@ def render_file(
     typed = np.full((n, len(cols)), None, dtype=object)
     kind = rows["kind"].to_numpy()
     person = kind == "person"
-    people = plan.loc[rows["person"].to_numpy()[person]].reset_index(drop=True)
+    people = plan.loc[rows["person"].to_numpy()[person], _RENDERED].reset_index(drop=True)
     people["serial"] = rows["serial"].to_numpy()[person]
     t, ty = render_people(people, style, rng)
     for j, c in enumerate(cols):
@@ -155,7 +166,9 @@ def key_rows(rows: pd.DataFrame, plan: pd.DataFrame, alias: np.ndarray, style: R
     """The answer-key rows of one return."""
     kind = rows["kind"].to_numpy()
     person = kind == "person"
-    p = plan.loc[rows["person"].to_numpy()[person]]
+    p = plan.loc[
+        rows["person"].to_numpy()[person], ["fate", "rule", "expected_category", "id_number", "warnings"]
+    ]
     fate = np.full(len(rows), "skipped", dtype=object)
     rule = rows["kind"].map(SKIP_RULES).to_numpy(dtype=object)
     category = np.full(len(rows), "", dtype=object)
@@ -289,7 +302,8 @@ def _set_widths(ws: object, style: ReturnStyle) -> None:
 
 
 def write_csv(path: Path, text: np.ndarray, style: ReturnStyle, encoding: str) -> None:
-    """One CSV: title and unit lines (if the township keeps them), header, rows; CRLF like Excel."""
+    """One CSV: title and unit lines (if the township keeps them), header, rows; CRLF and no quotes, as Excel
+    saves it (pyarrow writes the rows; the csv module takes over if a value ever needs quoting)."""
     cols = header_texts(style)
     ncol = len(cols)
     buf = io.StringIO()
@@ -303,5 +317,20 @@ def write_csv(path: Path, text: np.ndarray, style: ReturnStyle, encoding: str) -
         if style.blank_after_title:
             w.writerow([""] * ncol)
     w.writerow(cols)
-    w.writerows(np.where(pd.isna(text), "", text).tolist())
-    path.write_bytes(buf.getvalue().encode(encoding))
+    head = buf.getvalue().encode(encoding)
+    table = pa.table({str(j): pa.array(text[:, j], type=pa.string()) for j in range(ncol)})
+    body = io.BytesIO()
+    try:
+        pacsv.write_csv(
+            table, body, pacsv.WriteOptions(include_header=False, quoting_style="none", eol=b"\r\n")
+        )
+        rows = (
+            body.getvalue()
+            if encoding.replace("-", "").lower() == "utf8"
+            else body.getvalue().decode("utf-8").encode(encoding)
+        )
+    except pa.ArrowInvalid:  # a comma or a quote in some value: let the csv module quote it
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(np.where(pd.isna(text), "", text).tolist())
+        rows = out.getvalue().encode(encoding)
+    path.write_bytes(head + rows)
