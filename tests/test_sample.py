@@ -169,10 +169,9 @@ def test_every_input_row_below_each_header_has_exactly_one_key_row(sample):
 
 
 def test_skipped_rows_are_blank_total_header_or_footer_rows(sample):
-    _, key, _ = sample
+    _, key, tables = sample
     for row in key[key["fate"] == "skipped"].itertuples():
         cells = cells_of(sample, row)
-        _, _, tables = sample
         raw = tables[(row.source_file, row.source_sheet)][1][row.source_row]
         texts = [cell_text(c) for c in raw]
         if row.rule == "skip_blank":
@@ -356,7 +355,6 @@ def test_the_answer_key_is_utf8_with_a_bom_and_is_ignored_by_its_name(sample):
 
 
 def test_headers_vary_between_townships_within_the_codebook(sample):
-    _, _, tables = sample
     out, _, _ = sample
     wordings = {}
     for path in out.iterdir():
@@ -464,7 +462,7 @@ def test_a_large_county_is_written_as_utf8_csv_returns_with_its_key(tmp_path):
     assert "12,000" in result.describe()
 
 
-def test_the_summary_names_the_files_and_the_seeds_figures(sample, capsys):
+def test_the_summary_names_the_files_and_the_seeds_figures(sample):
     out, _, _ = sample
     from liushou_core.sample.county import SampleResult
 
