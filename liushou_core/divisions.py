@@ -1,6 +1,7 @@
 """Daying County's official 2018 township and village codes, and resolution of the names cadres type.
 
-The list is the NBS 2018 统计用区划代码 (see ``data/DIVISIONS_README.md`` for provenance). Names are resolved
+The list is the NBS 2018 统计用区划代码 (see ``data/DIVISIONS_README.md`` for provenance); names of the 2019
+list (盐井街道, see ``data/CROSSWALK_README.md``) resolve too, to their 2019 codes. Names are resolved
 inside their township: the full official name, the name without 委会/居委会, and the bare stem all resolve
 when they point at one unit only (``安山村`` and ``安山`` → 安山村委会); a stem shared by a 村 and a 社区
 (``星花``) is ambiguous and is never guessed. Known variant characters (拦江 → 栏江村委会) are data in
@@ -105,6 +106,18 @@ def _village_keys(name: str, township: str) -> set[str]:
     return {header_key(k) for k in keys if k}
 
 
+@lru_cache(maxsize=1)
+def known_units() -> pd.DataFrame:
+    """Every unit of the 2018 list and of the later list shipped beside it (2019: 盐井街道 and the re-coded units
+    of 通仙乡 and 智水乡, see ``data/CROSSWALK_README.md``), so names of either vintage resolve. No code was
+    reused for another unit, so a code still says which unit it is; ``crosswalk`` maps between vintages."""
+    later = pd.read_csv(DATA_DIR / "daying_divisions_2019.csv", dtype="string", keep_default_na=False)
+    later = later.rename(columns={"township_name": "township", "village_name": "village"})
+    cols = ["township_code", "township", "village_code", "village"]
+    units = pd.concat([load_divisions()[cols], later[cols]], ignore_index=True)
+    return units.drop_duplicates("village_code", ignore_index=True)
+
+
 @dataclass(frozen=True)
 class _Lookup:
     townships: pd.DataFrame  # key, township_code
@@ -114,13 +127,15 @@ class _Lookup:
 @lru_cache(maxsize=1)
 def _lookup() -> _Lookup:
     d = load_divisions()
+    units = known_units()
     t_rows = [
-        (k, code) for code, name in townships()[["township_code", "township"]].itertuples(index=False)
+        (k, code)
+        for code, name in units[["township_code", "township"]].drop_duplicates().itertuples(index=False)
         for k in _township_keys(name)
-    ]  # fmt: skip
+    ]
     v_rows = [
         (tc, k, vc)
-        for tc, t, vc, v in d[["township_code", "township", "village_code", "village"]].itertuples(
+        for tc, t, vc, v in units[["township_code", "township", "village_code", "village"]].itertuples(
             index=False
         )
         for k in _village_keys(v, t)
@@ -151,7 +166,8 @@ def resolve_townships(names: pd.Series) -> pd.DataFrame:
     keys = _keys(names)
     lk = _lookup().townships.set_index("key")["township_code"]
     code = keys.map(lk).astype("string")
-    official = code.map(townships().set_index("township_code")["township"]).astype("string")
+    by_code = known_units().drop_duplicates("township_code").set_index("township_code")["township"]
+    official = code.map(by_code).astype("string")
     match = (
         pd.Series(UNKNOWN, index=names.index, dtype="string")
         .mask(code.notna(), RESOLVED)
@@ -177,7 +193,7 @@ def resolve_villages(township_codes: pd.Series, names: pd.Series) -> pd.DataFram
     m = q.merge(first, on=["township_code", "key"], how="left").set_index(names.index)
     ambiguous = m["n"].gt(1).fillna(False).astype(bool)
     code = m["village_code"].astype("string").mask(ambiguous, pd.NA)
-    official = code.map(load_divisions().set_index("village_code")["village"]).astype("string")
+    official = code.map(known_units().set_index("village_code")["village"]).astype("string")
     match = pd.Series(UNKNOWN, index=names.index, dtype="string")
     match = match.mask(code.notna(), RESOLVED).mask(ambiguous, AMBIGUOUS).mask(keys.isna(), MISSING)
     return pd.DataFrame(
