@@ -110,7 +110,7 @@ def _classification_findings(cleaned: pd.DataFrame, cls: pd.DataFrame, identifie
         sel = fm & missing.eq(fact)
         blocks.append(
             findings(
-                keys, sel, "facts_missing", fact, cleaned[fact] if fact in cleaned else None, cls["detail"]
+                keys, sel, "facts_missing", fact, cleaned[fact], cls["detail"]
             )
         )
     return pd.concat(blocks, ignore_index=True)

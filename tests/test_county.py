@@ -83,3 +83,27 @@ def test_injected_mistakes_that_keep_a_person_verified_are_still_reported(county
     reported = set(reg.issues.loc[reg.issues["rule"] == rule, "row_key"])
     recall = injected["row_key"].isin(reported).mean()
     assert recall >= 0.99, (rule, recall)
+
+
+def test_the_month_s_payroll_reconciles_with_the_register(county):
+    """Every person of the register aged 80+ by the end of the previous month is paid once, in their tier."""
+    from datetime import date as _date
+
+    from liushou_core.allowances import payroll
+    from liushou_core.dates import age_at
+
+    _, reg, _, _ = county
+    people = reg.people
+    lines = payroll(people, "2018-04")
+    # The default start rule pays from the month after the birthday month: age on 2018-03-31 decides April.
+    age = age_at(people["birth_date"], _date(2018, 3, 31))
+    due = people.loc[age.ge(80).fillna(False).to_numpy(), "id_number"]
+    assert lines["id_number"].is_unique
+    assert set(lines["id_number"]) == set(due)
+    expected_tier = pd.cut(age[age.ge(80).fillna(False)].astype(int), [79, 89, 99, 200], labels=[25, 120, 350])
+    assert lines.set_index("id_number")["amount"].sort_index().tolist() == (
+        pd.Series(expected_tier.astype(int).to_numpy(), index=due.to_numpy()).sort_index().tolist()
+    )
+    by_township = lines.groupby("township")["amount"].sum()
+    assert by_township.sum() == lines["amount"].sum()
+    assert set(by_township.index) <= set(people["township"])
