@@ -723,7 +723,10 @@ def test_intake_never_raises_on_arbitrary_bytes(tmp_path, content, suffix):
 @settings(max_examples=200, deadline=None)
 @given(
     texts=st.lists(
-        st.text(max_size=10) | st.sampled_from(["（组）", "姓\u3000名", "ＩＤ", "\x1c号\u2028码"]),
+        # Code points this Python's Unicode tables do not know (Cn) are left out: pyarrow's newer tables
+        # normalise some of them differently (e.g. U+1CCD6), and no header typed in a return uses them.
+        st.text(st.characters(exclude_categories=["Cn", "Cs"]), max_size=10)
+        | st.sampled_from(["（组）", "姓\u3000名", "ＩＤ", "\x1c号\u2028码"]),
         max_size=20,
     )
 )
