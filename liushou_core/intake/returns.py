@@ -9,6 +9,7 @@ read never stops the others: it becomes a ``file_unreadable`` issue and a file l
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,8 @@ class ReturnFile(pa.DataFrameModel):
     path: Series[pd.StringDtype]
     sha256: Series[pd.StringDtype] = pa.Field(nullable=True)
     size_bytes: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0)
-    kind: Series[pd.StringDtype] = pa.Field(nullable=True, isin=["xlsx", "xls", "csv"])
+    # what the file really is (by its content): "html" for a web page saved as .xls, read from its tables
+    kind: Series[pd.StringDtype] = pa.Field(nullable=True, isin=["xlsx", "xls", "csv", "html"])
     encoding: Series[pd.StringDtype] = pa.Field(nullable=True)
     sheets: Series[np.int64] = pa.Field(ge=0)  # sheets whose rows were read
     rows_in: Series[np.int64] = pa.Field(ge=0)
@@ -138,6 +140,11 @@ def read_returns(inputs: Sequence[Path | str], codebook: Codebook | None = None)
     files: list[dict[str, object]] = []
     for folder in found.empty_folders:
         detail = f"文件夹“{folder}”里没有 .xlsx、.xls 或 .csv 报表，请检查路径是否正确"
+        issue_frames.append(
+            pd.DataFrame([issue("file_unreadable", source_file=folder.name or str(folder), detail=detail)])
+        )
+    for folder in found.closed_folders:
+        detail = f"文件夹“{folder}”无法打开（没有读取权限），其中的报表没有读取，请检查文件夹权限后重新运行"
         issue_frames.append(
             pd.DataFrame([issue("file_unreadable", source_file=folder.name or str(folder), detail=detail)])
         )
@@ -223,8 +230,11 @@ def _unreadable(
 
 def _read_bytes(source: Source) -> bytes:
     """The whole file, opened read-only; a missing or unreadable path becomes :class:`Unreadable`."""
+    if source.path.is_symlink() and not source.path.exists():
+        target = os.readlink(source.path)
+        raise Unreadable(f"这是一个快捷方式（链接），它指向的“{target}”已不存在，请把报表文件本身复制到这里")
     if not source.path.exists():
-        raise Unreadable(f"找不到这个文件（{source.path}），请检查路径和文件名是否正确")
+        raise Unreadable(f"找不到这个文件或文件夹（{source.path}），请检查路径和名称是否正确")
     if source.suffix in OTHER_SPREADSHEET_SUFFIXES:
         raise Unreadable(f"不支持 {source.suffix} 格式，请在 WPS 或 Excel 中另存为 .xlsx 再导入")
     if source.suffix not in RETURN_SUFFIXES:

@@ -6,10 +6,14 @@ grid row ``i`` is the row ``i + 1`` a person sees in Excel (title rows counted).
 merged area, ``float`` for every xlsx number and ``int`` or ``float`` for xls ones, ``date``/``datetime``/
 ``time``/``timedelta`` for cells with a date or time format, a formula's cached value.
 
-CSVs are decoded (BOM → UTF-8-SIG, else strict UTF-8, else GB18030, a superset of GBK) and parsed by
-pyarrow, falling back to pandas' C parser and then the csv module for odd files; a CSV is one sheet named
-``""`` whose grid row ``i`` is record ``i + 1`` (the line number when no quoted cell spans lines). Records
-shorter than the longest one are padded with empty cells, so ragged lines are read as far as they go.
+CSVs are decoded (BOM → UTF-8-SIG or UTF-16, else UTF-16 when every other byte of the text is zero —
+Excel's "Unicode text" —, else strict UTF-8, else GB18030, a superset of GBK) and parsed by pyarrow, with
+commas or, when the first lines hold more tabs than commas, tabs between cells; pandas' C parser and then
+the csv module take over for odd files. A CSV is one sheet named ``""`` whose grid row ``i`` is record
+``i + 1`` (the line number when no quoted cell spans lines). Records shorter than the longest one are
+padded with empty cells, so ragged lines are read as far as they go.
+
+A web page saved as ``.xls`` is read from its tables (:mod:`.webpage`), as one sheet named ``""``.
 
 Nothing here decides what a row means; :mod:`.table` does. A file that cannot be read raises
 :class:`Unreadable` with the reason in words a statistician can act on.
@@ -20,6 +24,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,8 +38,9 @@ import pyarrow.csv as pa_csv
 import python_calamine
 
 from .cells import cell_texts, fill_merged_down
+from .webpage import decode_page, page_rows
 
-Kind = Literal["xlsx", "xls", "csv"]
+Kind = Literal["xlsx", "xls", "csv", "html"]
 
 WORKBOOK_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls"}
 CSV_SUFFIXES = {".csv": "csv"}
@@ -45,6 +52,9 @@ OTHER_SPREADSHEET_SUFFIXES = frozenset(
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _RESAVE = "请在 Excel 或 WPS 中打开，确认内容无误后另存为 .xlsx 再导入"
+_RESEND = "请向报送单位重新索取原文件；若 Excel 或 WPS 仍能打开它，也可另存为 .xlsx 再导入"
+#: The stream an encrypted (password-protected) .xlsx keeps its content in, as its OLE directory names it.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 class Unreadable(Exception):
@@ -80,8 +90,12 @@ def sniff_kind(data: bytes, suffix: str) -> Kind:
     if suffix in CSV_SUFFIXES:
         return "csv"
     head = data[:2048].lstrip(codecs.BOM_UTF8).lstrip().lower()
-    if head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table", b"<meta")):
-        raise Unreadable(f"这个文件实际上是网页（HTML/XML）格式，只是扩展名为 {suffix}，{_RESAVE}")
+    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
+        raise Unreadable(f"这个文件实际上是“XML 电子表格 2003”格式，只是扩展名为 {suffix}，{_RESAVE}")
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body", b"<!--")):
+        return "html"
+    if head.startswith((b"<?xml", b"<!doctype")):
+        raise Unreadable(f"这个文件实际上是 XML 格式，只是扩展名为 {suffix}，{_RESAVE}")
     raise Unreadable(f"文件不是有效的 Excel 文件（已损坏，或是其他格式改了扩展名），{_RESAVE}")
 
 
@@ -94,7 +108,24 @@ def read_contents(data: bytes, suffix: str) -> Contents:
         text, encoding = decode_csv(data)
         utf8 = data.removeprefix(codecs.BOM_UTF8) if encoding.startswith("utf-8") else None
         return Contents(kind="csv", encoding=encoding, sheets=[csv_sheet(text, utf8)])
+    if kind == "html":
+        return webpage_contents(data, suffix)
     return Contents(kind=kind, encoding=None, sheets=workbook_sheets(data))
+
+
+def webpage_contents(data: bytes, suffix: str) -> Contents:
+    """A web page saved under a spreadsheet's name: its tables, one under another, as one sheet."""
+    text, encoding = decode_page(data)
+    rows = page_rows(text)
+    if not any(cell is not None for row in rows for cell in row):
+        raise Unreadable(
+            f"这个文件实际上是网页（HTML）格式，只是扩展名为 {suffix}，而且网页里没有表格数据，{_RESAVE}"
+        )
+    width = max(len(row) for row in rows)
+    grid = pd.DataFrame(
+        [row + [None] * (width - len(row)) for row in rows], columns=range(width), dtype="string"
+    )
+    return Contents(kind="html", encoding=encoding, sheets=[Sheet("", 0, grid)])
 
 
 # --- workbooks -----------------------------------------------------------------------------------------
@@ -107,7 +138,7 @@ def workbook_sheets(data: bytes) -> list[Sheet]:
     except python_calamine.PasswordError as exc:
         raise Unreadable(f"文件设置了打开密码（{exc}），请去掉密码后另存为 .xlsx 再导入") from exc
     except python_calamine.CalamineError as exc:
-        raise Unreadable(f"文件已损坏或不是有效的 Excel 文件（{exc}），{_RESAVE}") from exc
+        raise Unreadable(_broken_workbook(data, exc)) from exc
     sheets = []
     with book:
         for position, meta in enumerate(book.sheets_metadata):
@@ -122,6 +153,17 @@ def workbook_sheets(data: bytes) -> list[Sheet]:
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
             sheets.append(Sheet(meta.name, position, _grid(values, merged), hidden=hidden))
     return sheets
+
+
+def _broken_workbook(data: bytes, exc: Exception) -> str:
+    """Why calamine could not open a workbook, in words that say what to do."""
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
+        # Excel keeps a password-protected .xlsx encrypted inside an OLE file; calamine cannot open it
+        return "文件设置了打开密码（已加密），请在 Excel 或 WPS 中输入密码打开，去掉密码后另存为 .xlsx 再导入"
+    if data.startswith(_ZIP_MAGIC) and not zipfile.is_zipfile(io.BytesIO(data)):
+        # an .xlsx is a zip whose directory is at its end: a file cut short has none
+        return f"文件不完整（只有前 {len(data)} 字节，可能在复制、下载或传送时中断），{_RESEND}"
+    return f"文件已损坏或不是有效的 Excel 文件（{exc}），{_RESAVE}"
 
 
 def _grid(
@@ -143,21 +185,44 @@ def _grid(
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
-    """Decode a CSV: BOM → ``utf-8-sig``; else strict ``utf-8``; else ``gb18030`` (which reads GBK too)."""
+    """Decode a CSV: BOM → ``utf-8-sig`` or ``utf-16``; zero bytes in every other place → ``utf-16-le`` /
+    ``utf-16-be``; else strict ``utf-8``; else ``gb18030`` (which reads GBK too)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise Unreadable(
-            "CSV 是 UTF-16 编码（Excel 的“Unicode 文本”），请另存为“CSV UTF-8（逗号分隔）”再导入"
-        )
-    candidates = ["utf-8-sig"] if data.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+        candidates = ["utf-16"]
+    elif data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    else:
+        candidates = [*_utf16_without_bom(data), "utf-8", "gb18030"]
     for encoding in candidates:
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        # almost any even number of bytes decodes as UTF-16: garbage shows as control characters
+        if not encoding.startswith("utf-16") or not _CONTROL.search(text):
+            return text, encoding
     raise Unreadable(
-        "无法识别 CSV 的文字编码（不是 UTF-8、GBK 或 GB18030，或文件已损坏），"
+        "无法识别 CSV 的文字编码（不是 UTF-8、UTF-16、GBK 或 GB18030，或文件已损坏），"
         "请在 Excel 或 WPS 中打开后另存为“CSV UTF-8（逗号分隔）”或 .xlsx 再导入"
     )
+
+
+#: Characters no text file holds (C0 controls other than tab and line ends, the non-characters U+FFFE/F).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _utf16_without_bom(data: bytes) -> list[str]:
+    """``utf-16-le``/``-be`` when most odd (even) bytes of the start are zero: ASCII text (digits, commas,
+    line ends) in UTF-16 has a zero byte beside each character, which UTF-8 and GB18030 text never has."""
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        return []
+    share = len(head) // 2
+    if head[1::2].count(0) > share // 2 and head[0::2].count(0) < share // 8:
+        return ["utf-16-le"]
+    if head[0::2].count(0) > share // 2 and head[1::2].count(0) < share // 8:
+        return ["utf-16-be"]
+    return []
 
 
 def csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
@@ -165,7 +230,14 @@ def csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
 
     ``utf8`` is the same text as UTF-8 bytes when the file already was UTF-8 (saves encoding it again).
     """
-    return Sheet("", 0, csv_grid(text, utf8))
+    return Sheet("", 0, csv_grid(text, utf8, delimiter=sniff_delimiter(text)))
+
+
+def sniff_delimiter(text: str) -> str:
+    """A tab when the first lines hold more tabs than commas (Excel's "Unicode text", a tab-separated file
+    saved as ``.csv``), else a comma."""
+    head = text[:65536]
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 #: The arrow type behind pandas' ``string`` dtype: columns built in it reach pandas without a copy.
@@ -193,7 +265,7 @@ class _SlowPath(Exception):
     """Raised when the fast reader cannot place every record; the exact slow reader takes over."""
 
 
-def csv_grid(text: str, utf8: bytes | None = None) -> pd.DataFrame:
+def csv_grid(text: str, utf8: bytes | None = None, delimiter: str = ",") -> pd.DataFrame:
     """The records of a CSV text as a grid (``""`` cells → ``<NA>``), as wide as its longest record.
 
     The body is parsed by pyarrow (fast); records of another width than most (title lines, footers, ragged
@@ -202,15 +274,16 @@ def csv_grid(text: str, utf8: bytes | None = None) -> pd.DataFrame:
     """
     if not text or text.isspace():
         return pd.DataFrame(index=pd.RangeIndex(0))
+    data = text.encode("utf-8") if utf8 is None else utf8
     try:
-        return _arrow_grid(text.encode("utf-8") if utf8 is None else utf8, _usual_width(text))
+        return _arrow_grid(data, _usual_width(text, delimiter), delimiter)
     except (pa.ArrowInvalid, _SlowPath):
-        return _pandas_grid(text)
+        return _pandas_grid(text, delimiter)
 
 
-def _usual_width(text: str) -> int:
+def _usual_width(text: str, delimiter: str = ",") -> int:
     """The most common number of cells among the first records (the width of the table's body)."""
-    reader = csv.reader(io.StringIO(text[:65536], newline=""), strict=False)
+    reader = csv.reader(io.StringIO(text[:65536], newline=""), strict=False, delimiter=delimiter)
     widths: Counter[int] = Counter()
     try:
         for _, record in zip(range(64), reader, strict=False):
@@ -221,7 +294,7 @@ def _usual_width(text: str) -> int:
     return max(widths, key=lambda w: (widths[w], w)) if widths else 1
 
 
-def _arrow_grid(data: bytes, width: int) -> pd.DataFrame:
+def _arrow_grid(data: bytes, width: int, delimiter: str = ",") -> pd.DataFrame:
     misfits: list[tuple[int | None, str]] = []
 
     def keep_aside(row: pa_csv.InvalidRow) -> str:
@@ -234,7 +307,10 @@ def _arrow_grid(data: bytes, width: int) -> pd.DataFrame:
         # one thread: the invalid-row handler only knows record numbers when parsing sequentially
         read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
         parse_options=pa_csv.ParseOptions(
-            newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=keep_aside
+            delimiter=delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=keep_aside,
         ),
         convert_options=pa_csv.ConvertOptions(
             column_types=dict.fromkeys(names, TEXT),
@@ -245,12 +321,12 @@ def _arrow_grid(data: bytes, width: int) -> pd.DataFrame:
     )
     columns = [table.column(i) for i in range(width)]
     if misfits:
-        columns = _put_back(columns, table.num_rows, misfits)
+        columns = _put_back(columns, table.num_rows, misfits, delimiter)
     return pd.DataFrame({i: text_series(col) for i, col in enumerate(columns)})
 
 
 def _put_back(
-    columns: list[pa.ChunkedArray], fitting: int, misfits: list[tuple[int | None, str]]
+    columns: list[pa.ChunkedArray], fitting: int, misfits: list[tuple[int | None, str]], delimiter: str = ","
 ) -> list[pa.ChunkedArray]:
     """Insert the records the fast parser set aside at their record numbers, widening the grid if needed.
 
@@ -259,7 +335,10 @@ def _put_back(
     """
     if len(misfits) > MAX_SET_ASIDE or any(number is None for number, _ in misfits):
         raise _SlowPath
-    records = [next(csv.reader(io.StringIO(text, newline=""), strict=False), []) for _, text in misfits]
+    records = [
+        next(csv.reader(io.StringIO(text, newline=""), strict=False, delimiter=delimiter), [])
+        for _, text in misfits
+    ]
     where = [int(number) - 1 for number, _ in misfits if number is not None]
     if where != sorted(set(where)) or where[0] < 0 or where[-1] >= fitting + len(misfits):
         raise _SlowPath
@@ -280,15 +359,15 @@ def _put_back(
     return out
 
 
-def _pandas_grid(text: str) -> pd.DataFrame:
-    width = _usual_width(text)
+def _pandas_grid(text: str, delimiter: str = ",") -> pd.DataFrame:
+    width = _usual_width(text, delimiter)
     try:
-        frame = _read_csv(text, width)
+        frame = _read_csv(text, width, delimiter)
     except pd.errors.ParserError:
-        records = list(csv.reader(io.StringIO(text, newline=""), strict=False))
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=False, delimiter=delimiter))
         width = max((len(r) for r in records), default=1)
         try:
-            frame = _read_csv(text, width)
+            frame = _read_csv(text, width, delimiter)
         except pd.errors.ParserError:
             # an unmatched quote: the lenient csv module still splits the text into records
             padded = [r + [""] * (width - len(r)) for r in records]
@@ -296,11 +375,12 @@ def _pandas_grid(text: str) -> pd.DataFrame:
     return frame.astype("string")
 
 
-def _read_csv(text: str, width: int) -> pd.DataFrame:
+def _read_csv(text: str, width: int, delimiter: str = ",") -> pd.DataFrame:
     # bytes, not a StringIO: pandas re-encodes a text stream chunk by chunk in Python, which is slow
     return pd.read_csv(
         io.BytesIO(text.encode("utf-8")),
         encoding="utf-8",
+        sep=delimiter,
         header=None,
         names=range(max(width, 1)),
         index_col=False,

@@ -10,6 +10,10 @@ The rules are those of ``docs/pipeline.md`` §"Intake conventions":
 - **Skip rules** (first that applies): ``skip_blank`` every cell empty after stripping spaces;
   ``skip_total`` some cell contains 合计, 总计 or 小计; ``skip_header`` at least 3 non-empty cells map to
   template fields; ``skip_note`` name, id_number and birth_date all empty.
+- **Cells outside the header**: a row that is not skipped but has text in a column whose header cell is
+  empty (a CSV line with more cells than its header — often a comma typed inside a value, which shifts the
+  cells after it —, or a remark written beside the table) gets a warning naming the column: that text is
+  not read, and the row's other cells may be misplaced.
 
 The body of a sheet is worked on as whole pyarrow columns (one pass per column and rule); Python loops run
 only over the cells of the first rows (the header) and over the skipped rows' cells for their messages.
@@ -28,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..codebook import FIELDS, Codebook
-from ..issues import RULES
+from ..issues import ISSUE_COLUMNS, RULES
 from .sheets import TEXT, Sheet, constant_text, text_series
 
 #: The header must be within the first rows of a sheet (title rows and 填报单位/日期 lines come first).
@@ -217,7 +221,9 @@ class SheetRows:
     rows: pd.DataFrame | None = None  # RawReturn columns, when status == "read"
     issues: list[dict[str, object]] = field(default_factory=list)  # the sheet's problems (header, columns)
     unknown_columns: tuple[str, ...] = ()
-    skipped: pd.DataFrame | None = None  # one info issue per skipped row (issues.Issues columns)
+    # row issues (issues.Issues columns): one info issue per skipped row, a warning per row with text
+    # outside the header
+    skipped: pd.DataFrame | None = None
 
 
 def issue(
@@ -268,7 +274,14 @@ def sheet_rows(sheet: Sheet, source_file: str, codebook: Codebook, row_columns: 
     body = [values.slice(first, last - first + 1) for values in grid]
     codes = skip_codes(body, layout.columns, codebook)
     rows = _raw_rows(body, codes, layout, sheet, source_file, first, row_columns)
-    return SheetRows("read", rows, problems, layout.unknown, skip_issues(rows, body, codes))
+    unnamed = [
+        j for j, text in enumerate(top[header_row]) if not _filled(text) and j not in layout.columns.values()
+    ]
+    row_issues = skip_issues(rows, body, codes)
+    outside = outside_header_issues(rows, [body[j] for j in unnamed], unnamed, codes)
+    if len(outside):
+        row_issues = pd.concat([row_issues, outside], ignore_index=True)
+    return SheetRows("read", rows, problems, layout.unknown, row_issues)
 
 
 def _raw_rows(
@@ -326,6 +339,58 @@ def _duplicate_column(
     row = issue(rule, source_file=source_file, source_sheet=sheet, field=name, value=ignored, detail=detail)
     row.update(severity="info", message=f"表头重复：{detail}")
     return row
+
+
+#: The rule of a row with text outside the header. issues.py has no rule of its own for it yet (asked for:
+#: ``cells_outside_header``, a warning); until then the warning about an unreadable value carries it.
+OUTSIDE_HEADER_RULE = "cells_outside_header" if "cells_outside_header" in RULES else "value_unknown"
+#: How much of a cell's text a message quotes (a hostile file may hold 100,000 characters in one cell).
+QUOTE_LIMIT = 40
+
+
+def column_letters(position: int) -> str:
+    """The Excel name of a 0-based column: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def outside_header_issues(
+    rows: pd.DataFrame, cells: list[Column], positions: list[int], codes: np.ndarray
+) -> pd.DataFrame:
+    """A warning for each row that is not skipped and has text in a column with no header (``cells`` are
+    those columns' body cells, ``positions`` their grid columns): the first such cell is named and quoted."""
+    filled = np.column_stack([~blank_cells(values) for values in cells]) if cells else np.zeros((0, 0))
+    where = np.flatnonzero((filled.any(axis=1) & (codes < 0)) if cells else [])
+    if not len(where):
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    first = filled[where].argmax(axis=1)
+    taken = pa.array(where)
+    texts = np.column_stack([values.take(taken).to_numpy(zero_copy_only=False) for values in cells])
+    value = pd.Series(texts[np.arange(len(where)), first], dtype="string").str.strip()
+    quoted = value.where(value.str.len() <= QUOTE_LIMIT, value.str.slice(0, QUOTE_LIMIT) + "…")
+    letters = pd.Series(np.array([column_letters(p) for p in positions], dtype=object)[first], dtype="string")
+    picked = rows.iloc[where]
+    message = (
+        letters + " 列没有表头，其中的“" + quoted + "”未读取；"
+        "如果是某个单元格里的逗号或多余的单元格使本行错位，请核对本行各列后更正"
+    )
+    return pd.DataFrame(
+        {
+            "row_key": picked["row_key"].array,
+            "source_file": picked["source_file"].array,
+            "source_sheet": picked["source_sheet"].array,
+            "source_row": picked["source_row"].astype("Int64").array,
+            "field": None,
+            "rule": OUTSIDE_HEADER_RULE,
+            "value": value.array,
+            "severity": RULES[OUTSIDE_HEADER_RULE].severity,
+            "message": message.array,
+        }
+    )
 
 
 _strip = np.frompyfunc(lambda v: (v.strip() or None) if isinstance(v, str) else None, 1, 1)
