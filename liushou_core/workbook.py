@@ -873,7 +873,7 @@ def alert_banner(s: AssistanceSections) -> Any:
             "（国发〔2016〕13号：不得让不满十六周岁的儿童脱离监护单独居住生活）。</p>"
         )
         colors = "border:3px solid #C00000;background:#FDECEA;color:#600000"
-        table = hard_alert_list(s).to_html(index=False, na_rep="", border=0, classes="dataframe")
+        table = show(hard_alert_list(s)).to_html()
     else:
         body = (
             "<p style='font-size:1.15em;font-weight:bold;margin:0 0 .4em'>"
