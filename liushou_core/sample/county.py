@@ -19,7 +19,7 @@ import pyarrow as pa
 from .. import divisions
 from ..codebook import FIELDS
 from ..errors import LiushouError
-from . import mistakes, people
+from . import geography, mistakes, people
 from .answer_key import FILE_NAME as KEY_FILE
 from .answer_key import write_key
 from .columns import object_column
@@ -59,7 +59,7 @@ def build_county(
         rng,
         csv_only=csv_only,
         encoding=encoding,
-        cadres=people.cadre_names(2 * len(divisions.townships()), rng),
+        cadres=people.cadre_names(2 * len(geography.townships()), rng),
     )
     verified = people.county_slots(counts, rng).assign(scenario="verified", age=np.nan)
     pending = mistakes.pending_slots(sum(counts.values()), styles, rng)
@@ -99,6 +99,7 @@ class SampleResult:
     files: tuple[Path, ...]
     key: pd.DataFrame
     styles: tuple[ReturnStyle, ...]
+    changes: pd.DataFrame | None = None  # a following round's change key (see .rounds)
 
     def describe(self) -> str:
         """A short Chinese summary: files, rows by fate, the expected register by category and township."""
@@ -122,6 +123,10 @@ class SampleResult:
             + "、".join(f"{s.township} {int(by_file.get(s.file_name, 0)):,}" for s in self.styles)
             + "。",
         ]
+        if self.changes is not None:
+            from .rounds import describe_changes
+
+            lines.append(describe_changes(self.changes))
         return "\n".join(lines)
 
 
@@ -153,17 +158,32 @@ def _prepare(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def write_sample(out: Path, seed: int = 2018) -> SampleResult:
+def write_sample(out: Path, seed: int = 2018, survey_round: int = 2018) -> SampleResult:
     """Write the sample county (Daying, 2017 year-end survey) into ``out``: returns and ``_answer_key.csv``.
 
-    A sample written there before is replaced; a folder holding other returns is refused.
+    ``survey_round`` 2019 or later writes a following round of the same seed instead (the survey of the end
+    of ``survey_round − 1``, in the 2019 division list; see :mod:`.rounds`), with ``_changes_key.csv``, the
+    truth of every change since the round before. A sample written there before is replaced; a folder holding
+    other returns is refused.
     """
+    from .rounds import CHANGES_KEY, FIRST_ROUND, build_round, write_changes_key
+
     out = Path(out)
+    if survey_round < FIRST_ROUND:
+        raise LiushouError(f"样本县的第一轮是 {FIRST_ROUND} 年（2017 年底摸排），不能生成 {survey_round} 年")
     _prepare(out)
-    county = build_county(people.SEED_COUNTS, seed)
-    files, key = write_county(county, out)
+    (out / CHANGES_KEY).unlink(missing_ok=True)
+    if survey_round == FIRST_ROUND:
+        county = build_county(people.SEED_COUNTS, seed)
+        files, key = write_county(county, out)
+        write_key(key, out)
+        return SampleResult(out, tuple(files), key, tuple(county.styles))
+    r = build_round(seed, survey_round)
+    with geography.using(r.vintage):
+        files, key = write_county(r.county, out)
     write_key(key, out)
-    return SampleResult(out, tuple(files), key, tuple(county.styles))
+    write_changes_key(r.changes, out)
+    return SampleResult(out, tuple(files), key, tuple(r.county.styles), r.changes)
 
 
 def write_large_csv(out: Path, n: int, seed: int) -> SampleResult:

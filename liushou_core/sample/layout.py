@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import divisions
 from ..register import CATEGORIES
+from . import geography
 from .columns import object_frame
 from .styles import ReturnStyle
 
@@ -43,13 +43,13 @@ def header_row(style: ReturnStyle) -> int:
 
 def village_order() -> pd.Series:
     """Each village's position in its township's return: official code order."""
-    d = divisions.load_divisions().sort_values("village_code")
+    d = geography.load_divisions().sort_values("village_code")
     return pd.Series(d.groupby("township_code").cumcount().to_numpy(), index=d["village_code"].to_numpy())
 
 
 def sheet_names() -> pd.Series:
     """Village code → the sheet name a village gets in a one-sheet-per-village workbook (安山村, 朝阳社区)."""
-    d = divisions.load_divisions()
+    d = geography.load_divisions()
     names = (
         d["village"].str.replace("村委会$", "村", regex=True).str.replace("社区居委会$", "社区", regex=True)
     )

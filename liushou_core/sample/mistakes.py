@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import divisions
-from . import ids, placenames
+from . import geography, ids, placenames
 from .columns import object_column, object_frame
 from .people import CHILD, ELDER, SEED_COUNTS, WOMAN
 from .styles import ReturnStyle
@@ -111,7 +110,7 @@ def pending_slots(n_verified: int, styles: list[ReturnStyle], rng: np.random.Gen
     Sloppier townships get more of them; IDs typed into number cells cluster in two careless townships; the
     ambiguous short names only exist in a few townships (星花 in 河边镇, 红旗 in 蓬莱镇 …).
     """
-    d = divisions.load_divisions()
+    d = geography.load_divisions()
     size = d.groupby("township_code").size()
     codes = np.array([s.township_code for s in styles])
     base_w = size.reindex(codes).to_numpy(dtype=float) * np.array([s.sloppiness for s in styles])
@@ -453,7 +452,7 @@ def duplicate_copies(p: pd.DataFrame, styles: list[ReturnStyle], rng: np.random.
             c["township_code"] = object_column(
                 [str(rng.choice(later_files[t])) for t in c["township_code"]], c.index
             )
-            villages = _random_villages(c["township_code"].to_numpy(), divisions.load_divisions(), rng)
+            villages = _random_villages(c["township_code"].to_numpy(), geography.load_divisions(), rng)
             c["village_code"] = object_column(villages, c.index)
         frames.append(c)
     copies = pd.concat(frames)
@@ -474,7 +473,7 @@ def duplicate_copies(p: pd.DataFrame, styles: list[ReturnStyle], rng: np.random.
 
 def _village_order() -> pd.Series:
     """Each village's position in its township's return (official code order)."""
-    d = divisions.load_divisions().sort_values("village_code")
+    d = geography.load_divisions().sort_values("village_code")
     return pd.Series(d.groupby("township_code").cumcount().to_numpy(), index=d["village_code"].to_numpy())
 
 

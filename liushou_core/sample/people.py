@@ -27,11 +27,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .. import divisions
 from ..classify import Thresholds
 from ..paths import params_dir
 from ..register import CATEGORIES
-from . import ids, names
+from . import geography, ids, names
 from .columns import object_frame
 
 CHILD, WOMAN, ELDER = CATEGORIES
@@ -55,6 +54,10 @@ class Survey:
     @classmethod
     def default(cls) -> Survey:
         return _default_survey()
+
+    def shifted(self, day: dt.date) -> dt.date:
+        """A date of the first round's calendar (agreements signed in 2017 …) moved to this round's year."""
+        return _same_day(day, day.year + self.reference_date.year - 2017)
 
 
 @lru_cache(maxsize=1)
@@ -106,8 +109,8 @@ def county_slots(counts: dict[str, int], rng: np.random.Generator) -> pd.DataFra
     """Slots for ``counts`` people per category, spread over the 11 townships in proportion to their number
     of villages (exactly, by largest remainder) and over each township's villages by a random weight
     (residents' committees, the town centres, have fewer left-behind people)."""
-    d = divisions.load_divisions()
-    t = divisions.townships()
+    d = geography.load_divisions()
+    t = geography.townships()
     vweight = rng.gamma(4.0, 1.0, len(d)) * np.where(d["village_kind"].to_numpy() == "社区", 0.35, 1.0)
     frames = []
     for cat, total in counts.items():
@@ -317,7 +320,7 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
     g_name = np.full(n, None, dtype=object)
     g_name[is_child] = names.full_names(g_byear[is_child], g_male[is_child], rng, surname=g_surname[is_child])
 
-    d = divisions.load_divisions().set_index("village_code")
+    d = geography.load_divisions().set_index("village_code")
     vcode = slots["village_code"].to_numpy()
     vidx = d.index.get_indexer(vcode)
     # Each village has 6–15 村民小组; people live in one of them.
@@ -339,8 +342,8 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
     signed = _label(["未签订", "已签订"], signed_ok.astype(np.int64), is_child)
     agreement_date = np.where(
         rng.random(n) < 0.6,
-        _dates_between(dt.date(2017, 10, 1), dt.date(2017, 12, 28), n, rng),
-        _dates_between(dt.date(2017, 3, 1), dt.date(2017, 9, 30), n, rng),
+        _dates_between(survey.shifted(dt.date(2017, 10, 1)), survey.shifted(dt.date(2017, 12, 28)), n, rng),
+        _dates_between(survey.shifted(dt.date(2017, 3, 1)), survey.shifted(dt.date(2017, 9, 30)), n, rng),
     )
     agreement_date[~signed_ok] = np.datetime64("NaT")
     grade_code = rng.choice(3, size=n, p=[0.55, 0.38, 0.07])
@@ -391,7 +394,7 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
     g_phone[is_child] = mobiles(int(is_child.sum()), rng)
 
     visited = rng.random(n) < 0.9
-    last_visit = _dates_between(dt.date(2017, 9, 1), survey.filing_start, n, rng)
+    last_visit = _dates_between(survey.shifted(dt.date(2017, 9, 1)), survey.filing_start, n, rng)
     last_visit[~visited] = np.datetime64("NaT")
     cadres = _village_cadres(rng)
     visitor = cadres[vidx, rng.integers(0, cadres.shape[1], n)]
@@ -447,7 +450,7 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
 
 def _village_cadres(rng: np.random.Generator, per_village: int = 3) -> np.ndarray:
     """Names of the cadres who visit in each village (儿童主任, 村干部): ``(villages, per_village)``."""
-    n = len(divisions.load_divisions()) * per_village
+    n = len(geography.load_divisions()) * per_village
     return names.full_names(rng.integers(1962, 1992, n), rng.random(n) < 0.5, rng).reshape(-1, per_village)
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from .. import divisions
 from ..paths import params_dir
+from . import geography
 
 #: Village names that sound right but are not units of the township they are written in.
 _UNKNOWN_VILLAGES = (
@@ -40,11 +41,15 @@ def _base_and_stem(official: str) -> tuple[str, str]:
     return official, official
 
 
-@lru_cache(maxsize=1)
 def village_forms() -> pd.DataFrame:
     """One row per (village, written form) that resolves to that village: ``village_code``, ``form``
     (``base`` 安山村 / ``stem`` 安山 / ``official`` 安山村委会 / ``variant`` 拦江村) and ``text``."""
-    d = divisions.load_divisions()
+    return _village_forms(geography.vintage())
+
+
+@lru_cache(maxsize=2)
+def _village_forms(vintage: int) -> pd.DataFrame:
+    d = geography.load_divisions()
     rows = []
     for tcode, vcode, official in d[["township_code", "village_code", "village"]].itertuples(index=False):
         base, stem = _base_and_stem(str(official))
@@ -57,18 +62,23 @@ def village_forms() -> pd.DataFrame:
     code_to_township = dict(zip(d["village_code"], d["township_code"], strict=True))
     for a in aliases.get("villages", []):
         vc = str(a["village_code"])
-        rows.append((code_to_township[vc], vc, "variant", str(a["spelling"])))
+        if vc in code_to_township:  # aliases name 2018 codes; a re-coded unit's old spelling is not offered
+            rows.append((code_to_township[vc], vc, "variant", str(a["spelling"])))
     f = pd.DataFrame(rows, columns=["township_code", "village_code", "form", "text"])
     r = divisions.resolve_villages(f["township_code"], f["text"])
     ok = r["village_match"].eq(divisions.RESOLVED) & r["village_code"].eq(f["village_code"])
     return f[ok.fillna(False).to_numpy()].reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
 def ambiguous_stems() -> pd.DataFrame:
     """Short names that fit two units of one township (星花: 星花村委会 and 星花社区居委会):
     ``township_code``, ``village_code`` (each unit the stem could mean) and ``text``."""
-    d = divisions.load_divisions()
+    return _ambiguous_stems(geography.vintage())
+
+
+@lru_cache(maxsize=2)
+def _ambiguous_stems(vintage: int) -> pd.DataFrame:
+    d = geography.load_divisions()
     stems = d["village"].map(lambda v: _base_and_stem(str(v))[1])
     r = divisions.resolve_villages(d["township_code"], stems)
     hit = r["village_match"].eq(divisions.AMBIGUOUS).to_numpy()
@@ -77,12 +87,16 @@ def ambiguous_stems() -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
 def unknown_villages() -> pd.DataFrame:
     """Per township, village names a cadre might write that no unit of that township has:
     ``township_code``, ``text``. Besides invented names, villages of a neighbouring township (金竹湾村 in 回马镇)."""
-    d = divisions.load_divisions()
-    t = divisions.townships()
+    return _unknown_villages(geography.vintage())
+
+
+@lru_cache(maxsize=2)
+def _unknown_villages(vintage: int) -> pd.DataFrame:
+    d = geography.load_divisions()
+    t = geography.townships()
     rows = [(tc, name) for tc in t["township_code"] for name in _UNKNOWN_VILLAGES]
     others = d.groupby("township_code")["village"].first()
     for i, tc in enumerate(t["township_code"]):  # the first village of the next township
@@ -92,10 +106,14 @@ def unknown_villages() -> pd.DataFrame:
     return f[r["village_match"].eq(divisions.UNKNOWN).to_numpy()].reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
 def township_forms() -> pd.DataFrame:
     """``township_code``, ``official`` (回马镇), ``short`` (回马) and ``wrong`` (回马乡: no such township)."""
-    t = divisions.townships()
+    return _township_forms(geography.vintage())
+
+
+@lru_cache(maxsize=2)
+def _township_forms(vintage: int) -> pd.DataFrame:
+    t = geography.townships()
     official = t["township"].astype(str)
     short = official.str.replace(r"(镇|乡)$", "", regex=True)
     wrong = short + official.str.endswith("镇").map({True: "乡", False: "镇"})

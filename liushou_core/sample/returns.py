@@ -21,6 +21,7 @@ import xlsxwriter
 
 from .. import divisions
 from ..register import CATEGORIES
+from . import geography
 from .cells import filled_on_text, render_people
 from .layout import SKIP_RULES
 from .people import FACT_FIELDS
@@ -153,8 +154,8 @@ def _division_alias(people: pd.DataFrame, township: np.ndarray, village: np.ndar
     bad = ~(expect_t.astype(bool) & expect_v.astype(bool))
     if bad.any():
         raise RuntimeError(f"sample names do not resolve as planned:\n{u[bad].head()}")
-    vnames = divisions.load_divisions().set_index("village_code")["village"]
-    tnames = divisions.townships().set_index("township_code")["township"]
+    vnames = geography.load_divisions().set_index("village_code")["village"]
+    tnames = geography.townships().set_index("township_code")["township"]
     t_alias = tm.eq(divisions.RESOLVED) & u["township"].ne(tr["township_code"].map(tnames))
     v_alias = vm.eq(divisions.RESOLVED) & u["village"].ne(vr["village_code"].map(vnames))
     u["alias"] = (t_alias.fillna(False) | v_alias.fillna(False)).astype(bool)
@@ -220,7 +221,7 @@ def write_workbook(
         str(path),
         {"constant_memory": not style.merge_township, "strings_to_numbers": False, "strings_to_urls": False},
     )
-    wb.set_properties({"created": dt.datetime(2018, 1, 1), "author": style.filler})
+    wb.set_properties({"created": dt.datetime(style.filled_on.year, 1, 1), "author": style.filler})
     f_title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     f_head = wb.add_format(
         {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}

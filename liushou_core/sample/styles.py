@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 import yaml
 
-from .. import divisions
 from ..codebook import FIELDS
 from ..paths import params_dir
+from . import geography
 
 #: Optional columns some townships leave out (never a fact the definitions need).
 OMITTABLE = (
@@ -143,15 +143,15 @@ def _spellings(rng: np.random.Generator) -> dict[str, dict[str, str]]:
     return out
 
 
-def _file_name(township: str, fmt: str, rng: np.random.Generator) -> str:
+def _file_name(township: str, fmt: str, rng: np.random.Generator, year: int = 2017) -> str:
     patterns = [
         "{t}农村三留守人员摸排登记表",
         "大英县{t}三留守人员摸排汇总表",
         "{t}留守人员摸排登记表(定稿)",
         "{t}“三留守”人员摸排表",
-        "{t}三留守摸排2017年底",
+        "{t}三留守摸排{y}年底",
     ]
-    return str(rng.choice(patterns)).format(t=township) + "." + fmt
+    return str(rng.choice(patterns)).format(t=township, y=year) + "." + fmt
 
 
 def draw_styles(
@@ -160,13 +160,15 @@ def draw_styles(
     csv_only: bool = False,
     encoding: str = "gbk",
     cadres: np.ndarray | None = None,
+    year: int = 2017,
 ) -> list[ReturnStyle]:
-    """One style per township of 2018, in township-code order.
+    """One style per township (of the sample's current division list), in township-code order, for the
+    survey of the end of ``year`` (returns filed in January of the next year).
 
     The sample county has two or three GBK CSV returns (saved from Excel), the rest workbooks; a large
     benchmark county (``csv_only``) has only CSV, in ``encoding``.
     """
-    t = divisions.townships()
+    t = geography.townships()
     n = len(t)
     csv_set = (
         set(range(n))
@@ -193,7 +195,7 @@ def draw_styles(
             ReturnStyle(
                 township_code=str(code),
                 township=str(township),
-                file_name=_file_name(str(township), fmt, rng),
+                file_name=_file_name(str(township), fmt, rng, year),
                 fmt=fmt,
                 encoding=encoding if fmt == "csv" else "",
                 columns=tuple(columns),
@@ -228,7 +230,7 @@ def draw_styles(
                 serial_restart=rng.random() < 0.3,
                 filler=str(names[2 * i]),
                 reviewer=str(names[2 * i + 1]),
-                filled_on=dt.date(2018, 1, int(rng.integers(3, 20))),
+                filled_on=dt.date(year + 1, 1, int(rng.integers(3, 20))),
                 sloppiness=float(rng.lognormal(0.0, 0.5)),
                 careless_ids=i in careless,
                 group_suffix=rng.random() < 0.3,
