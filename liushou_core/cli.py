@@ -64,6 +64,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args.params, townships=args.township, jobs=args.jobs, resume=args.resume)
 
 
+def _cmd_share(args: argparse.Namespace) -> int:
+    from .share import load_profiles, share_command
+
+    departments = [p.name for p in load_profiles()] if args.all else list(args.department)
+    return share_command(args.run_dir, departments, out=args.out)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="liushou",
@@ -108,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
     p.add_argument("--resume", action="store_true", help="只重做失败的或输入、参数有变化的部分")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("share", help="为某个部门生成脱敏的共享文件（HTML 和 Excel，由部门配置决定内容）")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="liushou run 的输出文件夹")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--department", action="append", metavar="NAME", help="部门名称（见 params/departments/，可多次指定）"
+    )
+    who.add_argument("--all", action="store_true", help="为每个已配置的部门各生成一份")
+    p.add_argument(
+        "--out", type=Path, default=None, help="共享文件的上级文件夹（默认 RUN_DIR/../shared/<运行文件夹名>）"
+    )
+    p.set_defaults(func=_cmd_share)
     return parser
 
 
