@@ -125,7 +125,9 @@ def assistance_list(
     in_school = schooling.isin(list(STAGE_AMOUNTS)).fillna(False).astype(bool)
     economy_known = people["household_economy"].notna()
     child = completed_age(people["birth_date"], start) < 18
-    listed = schooling.notna() | (has_basis & child.fillna(False).astype(bool))
+    # A child born after the term began is no pupil of that term; the next term's list takes them up.
+    born = (pd.to_datetime(people["birth_date"]) <= pd.Timestamp(start)).fillna(False).astype(bool)
+    listed = (schooling.notna() | (has_basis & child.fillna(False).astype(bool))) & born
     df = people.loc[listed].copy()
     basis, has_basis, in_school, schooling = (
         basis[listed],

@@ -41,6 +41,8 @@ PARAMETER_LABELS: dict[str, str] = {
     "clean_dir": "核实名册文件夹",
     "out_dir": "输出文件夹",
     "previous_run": "上一轮运行",
+    "school_term": "教育救助学期",
+    "as_of": "监护、走访与转介核查日",
 }
 
 # The lab template without the blocks that load JavaScript from a CDN. Nothing the workbooks show

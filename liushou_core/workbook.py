@@ -30,7 +30,7 @@ from .excel import DEFAULT_TEXT_COLUMNS, label, write_ledger
 from .guardianship import PROBLEMS, gaps, hard_alerts, left_behind_children
 from .issues import RULES
 from .parameters import DatedValue, ParameterSet, Reference, ScaleAt, load_parameters
-from .periods import month_label, month_start, parse_month, parse_term, term_of
+from .periods import month_label, month_start, parse_month, parse_term
 from .referrals import PROGRAMS as REFERRAL_PROGRAMS
 from .referrals import referrals
 from .register import CATEGORIES, Person
@@ -531,8 +531,7 @@ class AssistanceSections:
     """The rule outputs behind a 帮扶救助工作簿 (a township's, or the county's), computed once.
 
     Every table, chart and ledger sheet of the workbook is derived from these frames, so the notebook and its
-    Excel ledger show the same numbers. ``people`` is the register the rules ran on; ``not_referred`` are the
-    people left out of the referral check (see :func:`assistance_sections`).
+    Excel ledger show the same numbers. ``people`` is the register the rules ran on.
     """
 
     place: str
@@ -549,7 +548,6 @@ class AssistanceSections:
     risk: pd.DataFrame  # visits.RiskAssessment
     visits: pd.DataFrame  # visits.VisitLine, the children to visit now
     referrals: pd.DataFrame  # referrals.ReferralLine
-    not_referred: pd.DataFrame
     params: ParameterSet
 
     @property
@@ -569,10 +567,6 @@ def _day(value: str | dt.date, what: str) -> dt.date:
         raise ConfigError(f"{what}应为 YYYY-MM-DD 格式的日期，而不是“{value}”") from None
 
 
-def _born_by(people: pd.DataFrame, day: dt.date) -> pd.Series:
-    return (pd.to_datetime(people["birth_date"]) <= pd.Timestamp(day)).fillna(False).astype(bool)
-
-
 def assistance_sections(
     people: pd.DataFrame,
     *,
@@ -586,20 +580,14 @@ def assistance_sections(
 
     - the 高龄补贴 payroll of ``payroll_month`` (:func:`liushou_core.allowances.payroll`);
     - the education-assistance list of ``school_term`` (:func:`liushou_core.education.assistance_list`),
-      for the people born on or before the term's first day (someone born later is no pupil of that term);
+      (someone born after the term's first day is no pupil of that term and is not listed);
     - guardianship gaps, risk levels, the home visits due and the referrals, all on ``as_of``
       (:mod:`.guardianship`, :mod:`.visits`, :mod:`.referrals`).
-
-    The referral check includes the education list of the term running on ``as_of``; people born after that
-    term began are left out of it (``not_referred``, shown in the workbook) because
-    ``education.assistance_list`` cannot assess them yet.
     """
     params = params or load_parameters()
     on = _day(as_of, "核查日 as_of ")
     parse_month(payroll_month)
     term_label, term_start = parse_term(school_term)
-    referral_term_start = parse_term(term_of(on))[1]
-    referable = _born_by(people, referral_term_start)
     return AssistanceSections(
         place=place,
         people=people,
@@ -610,12 +598,11 @@ def assistance_sections(
         as_of=on,
         scale=tiers(payroll_month, params),
         payroll=payroll(people, payroll_month, params),
-        education=assistance_list(people[_born_by(people, term_start)], school_term, params),
+        education=assistance_list(people, school_term, params),
         gaps=gaps(people, on, params),
         risk=risk_levels(people, on, params),
         visits=overdue_visits(people, on, params),
-        referrals=referrals(people[referable], on, params),
-        not_referred=people[~referable],
+        referrals=referrals(people, on, params),
         params=params,
     )
 
@@ -1107,12 +1094,6 @@ def section_note(s: AssistanceSections, section: str, *, by: str = "village") ->
             f"登记的情况（核查日 {on.isoformat()}）符合某项救助保障条件、但没有享受记录的人员，请逐人核实后纳入"
             "民政救助保障范围。尚未提供享受名单的项目标为“未提供享受名单，请核实是否已享受”。"
         )
-        if len(s.not_referred):
-            start = parse_term(term_of(on))[1]
-            text += (
-                f"另有 {len(s.not_referred)} 名在本学期开学日（{start.isoformat()}）以后出生的婴儿本表未作核查，"
-                "请另行核实是否属于困境儿童。"
-            )
     else:
         raise ValueError(f"unknown section {section!r}")
     refs = "\n".join(f"> {line}  " for line in references(s, section, articles=False))

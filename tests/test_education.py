@@ -149,3 +149,11 @@ def test_the_education_list_is_written_as_a_ledger(tmp_path: Path) -> None:
     rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
     total = next(r for r in rows if str(r[0]).startswith("合计"))
     assert total[rows[1].index("资助标准（元/年）")] == 2250
+
+
+def test_a_child_born_after_the_term_began_is_not_on_that_terms_list() -> None:
+    baby = person_frame(
+        [{"birth_date": "2017-10-10", "household_economy": "低保户", "schooling": "学前", "category": "留守儿童"}]
+    )
+    assert assistance_list(baby, "2017秋季").empty
+    assert len(assistance_list(baby, "2018春季")) == 1
