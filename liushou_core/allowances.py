@@ -150,8 +150,12 @@ def payroll(people: pd.DataFrame, month: str, params: ParameterSet | None = None
     citations = np.asarray([r.citation() for r in scale.references], dtype=object)
     out["reference"] = citations[idx]
     out = out[list(PayrollLine.to_schema().columns)]
-    out = out.sort_values(["township_code", "village_code", "group", "id_number"], na_position="last")
-    return PayrollLine.validate(out.reset_index(drop=True), lazy=True)
+    # Groups are typed as 3, 3组 or 03: order them by their number, so 2组 comes before 10组 on the roster.
+    group_no = pd.to_numeric(out["group"].astype("string").str.extract(r"(\d+)")[0], errors="coerce")
+    out = out.assign(_group_no=group_no).sort_values(
+        ["township_code", "village_code", "_group_no", "group", "id_number"], na_position="last"
+    )
+    return PayrollLine.validate(out.drop(columns="_group_no").reset_index(drop=True), lazy=True)
 
 
 def tiers(month: str, params: ParameterSet | None = None) -> ScaleAt:

@@ -341,3 +341,19 @@ def test_the_payroll_command_refuses_a_register_without_birth_dates(
     rc = main(["payroll", "--people", str(path), "--month", "2018-04", "--out", str(tmp_path / "x.parquet")])
     assert rc == 2
     assert "birth_date" in capsys.readouterr().err
+
+
+def test_the_roster_lists_groups_in_numeric_order() -> None:
+    rows = [
+        {
+            "birth_date": "1930-01-01",
+            "group": g,
+            "township_code": "510923102",
+            "township": "回马镇",
+            "village_code": "510923102204",
+            "village": "团结村委会",
+        }
+        for g in ("10组", "2组", "1")
+    ]
+    lines = payroll(person_frame(rows), "2018-01")
+    assert lines["group"].tolist() == ["1", "2组", "10组"]
