@@ -152,19 +152,8 @@ def mapping(to_vintage: int, bureau: pd.DataFrame | None = None) -> pd.DataFrame
     2018 and 2019 map through the shipped crosswalk (both ways: no unit was split or merged in 2019); 2020
     needs ``bureau``, the checked mapping of :func:`read_bureau_crosswalk`.
     """
-    cw = crosswalk_2018_2019()
     if to_vintage in LISTED_VINTAGES:
-        target = divisions_at(to_vintage).set_index("village_code")
-        if to_vintage == 2019:
-            pairs = pd.concat([cw[["code_2018", "code_2019"]].set_axis(["code", "to"], axis=1),
-                               cw[["code_2019", "code_2019"]].set_axis(["code", "to"], axis=1)])  # fmt: skip
-        else:
-            pairs = pd.concat([cw[["code_2019", "code_2018"]].set_axis(["code", "to"], axis=1),
-                               cw[["code_2018", "code_2018"]].set_axis(["code", "to"], axis=1)])  # fmt: skip
-        pairs = pairs.drop_duplicates("code", ignore_index=True)
-        units = target.loc[pairs["to"], ["township_code", "township", "village"]].reset_index(drop=True)
-        out = pd.DataFrame({"code": pairs["code"], "village_code": pairs["to"]}).join(units)
-        return Mapping.validate(out[["code", *_UNIT_COLUMNS]])
+        return _listed_mapping(to_vintage)
     if to_vintage == 2020:
         if bureau is None:
             raise LiushouError(
@@ -179,6 +168,22 @@ def mapping(to_vintage: int, bureau: pd.DataFrame | None = None) -> pd.DataFrame
         )  # fmt: skip
         return Mapping.validate(out[["code", *_UNIT_COLUMNS]])
     raise LiushouError(f"不认识的区划年份 {to_vintage}（可用：{'、'.join(map(str, VINTAGES))}）")
+
+
+@lru_cache(maxsize=2)
+def _listed_mapping(to_vintage: int) -> pd.DataFrame:
+    cw = crosswalk_2018_2019()
+    target = divisions_at(to_vintage).set_index("village_code")
+    if to_vintage == 2019:
+        pairs = pd.concat([cw[["code_2018", "code_2019"]].set_axis(["code", "to"], axis=1),
+                           cw[["code_2019", "code_2019"]].set_axis(["code", "to"], axis=1)])  # fmt: skip
+    else:
+        pairs = pd.concat([cw[["code_2019", "code_2018"]].set_axis(["code", "to"], axis=1),
+                           cw[["code_2018", "code_2018"]].set_axis(["code", "to"], axis=1)])  # fmt: skip
+    pairs = pairs.drop_duplicates("code", ignore_index=True)
+    units = target.loc[pairs["to"], ["township_code", "township", "village"]].reset_index(drop=True)
+    out = pd.DataFrame({"code": pairs["code"], "village_code": pairs["to"]}).join(units)
+    return Mapping.validate(out[["code", *_UNIT_COLUMNS]])
 
 
 def express_in(
