@@ -35,9 +35,17 @@ def _month(text: str) -> str:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
-    result = write_sample(args.out, seed=args.seed)
+    result = write_sample(args.out, seed=args.seed, survey_round=args.round)
     print(result.describe())
     return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_command
+
+    return compare_command(
+        args.old_dir, args.new_dir, args.out, crosswalk_file=args.crosswalk, vintage=args.vintage
+    )
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
@@ -84,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("outputs/sample"), help="输出文件夹（默认 outputs/sample）"
     )
     p.add_argument("--seed", type=int, default=2018, help="随机种子（默认 2018）")
+    p.add_argument(
+        "--round",
+        type=int,
+        default=2018,
+        help="摸排轮次（默认 2018，即 2017 年底摸排）；2019 及以后为同一种子的后续各轮，附变动答案表",
+    )
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("clean", help="读取、清洗、认定：乡镇报表 → 核实名册、问题清单、汇总")
@@ -106,6 +120,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--month", type=_month, required=True, help="发放月份 YYYY-MM")
     p.add_argument("--out", type=Path, required=True, help="输出 parquet 文件（旁边另写 Excel 花名册）")
     p.set_defaults(func=_cmd_payroll)
+
+    p = sub.add_parser("compare", help="两轮摸排比较（动态管理）：新增、退出及原因，迁移和情况变化")
+    p.add_argument("old_dir", type=Path, metavar="OLD_DIR", help="上一轮清洗结果文件夹（含 people.parquet）")
+    p.add_argument("new_dir", type=Path, metavar="NEW_DIR", help="本轮清洗结果文件夹（含 people.parquet）")
+    p.add_argument("--out", type=Path, required=True, help="输出文件夹（变动名册.xlsx、changes.parquet 等）")
+    p.add_argument(
+        "--crosswalk", type=Path, default=None, help="民政局填写的 2019—2020 村级区划对照表（.xlsx 或 .csv）"
+    )
+    p.add_argument(
+        "--vintage",
+        type=int,
+        default=None,
+        help="按哪一年版区划统计（默认：两轮中较新的一版；给了对照表则为 2020）",
+    )
+    p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("run", help="整县批处理：清洗一次，并行生成各镇乡工作簿和县级总览")
     p.add_argument(
