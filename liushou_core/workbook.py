@@ -31,6 +31,7 @@ from .guardianship import PROBLEMS, gaps, hard_alerts, left_behind_children
 from .issues import RULES
 from .parameters import DatedValue, ParameterSet, Reference, ScaleAt, load_parameters
 from .periods import month_label, month_start, parse_month, parse_term
+from .redact import redact_text
 from .referrals import PROGRAMS as REFERRAL_PROGRAMS
 from .referrals import referrals
 from .register import CATEGORIES, Person
@@ -164,7 +165,8 @@ def _validated(people: pd.DataFrame, path: Path, township: str | None) -> pd.Dat
         first = cases.head(5)[["column", "check", "failure_case"]].astype(str).agg(" ".join, axis=1)
         where = f"（{township}）" if township else ""
         raise ConfigError(
-            f"核实名册 {path}{where} 有 {len(cases)} 处不符合格式，例如：" + "；".join(first)
+            # a failing value may be an ID number (a duplicated one): masked, like every message (redact.py)
+            f"核实名册 {path}{where} 有 {len(cases)} 处不符合格式，例如：" + redact_text("；".join(first))
         ) from None
 
 
