@@ -7,7 +7,8 @@ Excel never turns them into ``5.10923E+17``), optional subtotal rows per group (
 total row, one sheet per list with a name Excel accepts.
 
 Safety: a cell text that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return) is written as a string with Excel's quote prefix, never as a formula; the only
+tab or a carriage return) — in a data cell, a header, a title, a 小计 label or a footer — is written as a
+string with Excel's quote prefix, never as a formula; the only
 formulas in a ledger are the writer's own ``SUBTOTAL`` rows (with their values cached). The file is written
 to a temporary file in the same folder and moved into place with ``os.replace`` (:mod:`.atomic`), so a
 reader never sees a half-written ledger and a failed write leaves the previous file intact.
@@ -144,7 +145,7 @@ def safe_sheet_name(name: str, taken: Sequence[str] = ()) -> str:
 
 def needs_quote(text: str) -> bool:
     """True when a spreadsheet would read ``text`` as a formula (or a DDE payload)."""
-    return text.startswith(_FORMULA_START)
+    return isinstance(text, str) and text.startswith(_FORMULA_START)
 
 
 def _display_width(value: object) -> int:
@@ -167,22 +168,38 @@ def _per_sheet(option: Any, sheet: str) -> Any:
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-        self.title = wb.add_format({**base, "bold": True, "font_size": 14, "align": "center"})
-        self.header = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                     "align": "center"})  # fmt: skip
+        title = {**base, "bold": True, "font_size": 14, "align": "center"}
+        header = {
+            **base,
+            "bold": True,
+            "bg_color": "#DDEBF7",
+            "border": 1,
+            "text_wrap": True,
+            "align": "center",
+        }
+        sub_text = {**base, "border": 1, "bold": True, "bg_color": "#F2F2F2"}
+        footer = {**base, "italic": True}
+        self.title = wb.add_format(title)
+        self.header = wb.add_format(header)
         self.text = wb.add_format({**base, "border": 1, "num_format": "@"})
         self.quoted = wb.add_format({**base, "border": 1, "num_format": "@", "quote_prefix": True})
         self.number = wb.add_format({**base, "border": 1})
         self.money = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
         self.date = wb.add_format({**base, "border": 1, "num_format": "yyyy-mm-dd"})
-        self.sub_text = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#F2F2F2"})
+        self.sub_text = wb.add_format(sub_text)
         self.sub_money = wb.add_format(
             {**base, "border": 1, "bold": True, "bg_color": "#F2F2F2", "num_format": "#,##0"}
         )
         self.total_text = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6"})
         self.total_money = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6",
                                           "num_format": "#,##0"})  # fmt: skip
-        self.footer = wb.add_format({**base, "italic": True})
+        self.footer = wb.add_format(footer)
+        # Titles, headers, 小计 labels and footers can carry names from data too: quoted like cells.
+        quote = {"quote_prefix": True}
+        self.title_q = wb.add_format({**title, **quote})
+        self.header_q = wb.add_format({**header, **quote})
+        self.sub_text_q = wb.add_format({**sub_text, **quote})
+        self.footer_q = wb.add_format({**footer, **quote})
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, value: object, kind: str, f: _Formats) -> None:
@@ -239,15 +256,16 @@ def _write_sheet(
     ncols = max(len(df.columns), 1)
     row = 0
     if title:
+        title_format = f.title_q if needs_quote(title) else f.title
         if ncols > 1:
-            ws.merge_range(0, 0, 0, ncols - 1, title, f.title)
+            ws.merge_range(0, 0, 0, ncols - 1, title, title_format)
         else:
-            ws.write_string(0, 0, title, f.title)
+            ws.write_string(0, 0, title, title_format)
         ws.set_row(0, 24)
         row = 1
     header_row = row
     for c, h in enumerate(headers):
-        ws.write_string(header_row, c, h, f.header)
+        ws.write_string(header_row, c, h, f.header_q if needs_quote(h) else f.header)
     row += 1
     first_data = row
 
@@ -272,7 +290,9 @@ def _write_sheet(
             row += 1
         if group is not None:
             count = f"（{len(block)}{row_unit}）" if row_unit else ""
-            ws.write_string(row, label_col, f"{group} 小计{count}", f.sub_text)
+            ws.write_string(
+                row, label_col, f"{group} 小计{count}", f.sub_text_q if needs_quote(group) else f.sub_text
+            )
             for c in range(1, ncols):
                 if c not in sum_idx:
                     ws.write_blank(row, c, None, f.sub_text)
@@ -299,7 +319,7 @@ def _write_sheet(
 
     for line in footers:
         row += 1
-        ws.write_string(row, 0, line, f.footer)
+        ws.write_string(row, 0, line, f.footer_q if needs_quote(line) else f.footer)
 
     ws.freeze_panes(header_row + 1, 0)
     # Printed ledgers (花名册 are signed on paper): landscape A4, one page wide, header on every page.

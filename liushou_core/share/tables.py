@@ -396,10 +396,16 @@ def summary_table(spec: TableSpec, data: ShareData, by: By, *, total: bool,
 
 
 def list_table(spec: TableSpec, data: ShareData, *, programs: Sequence[str] = ()) -> pd.DataFrame:
-    """A list's rows (field-named columns, every column the rule produced) for ``data``'s place."""
+    """A list's rows for ``data``'s place: every column the rule produced, plus the register's facts of the
+    person (组, 电话…) among the list's ``columns`` that the rule output does not carry; field-named."""
     frame = spec.build(data)
     if spec.programs and programs:
         frame = frame[frame["program_label"].isin(list(programs))]
+    people = data.run.people
+    extra = [c for c in spec.columns if c not in frame.columns and c in people.columns]
+    if extra:  # one register row per ID (Person.id_number is unique), so the merge keeps the list's rows
+        facts = people[["id_number", *extra]].drop_duplicates("id_number")
+        frame = frame.merge(facts, on="id_number", how="left", validate="many_to_one")
     return frame.reset_index(drop=True)
 
 
