@@ -1,7 +1,8 @@
 """Atomic output: every file is written under a temporary name in its folder, then moved into place.
 
 A run killed at any moment leaves either the old file or the new one, never a half-written file that looks
-complete.
+complete. The new file's bytes are flushed to the disk before it is moved into place, so that a power cut
+right after the move cannot leave an empty file under the final name either.
 """
 
 from __future__ import annotations
@@ -29,10 +30,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        flush_to_disk(tmp_path)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def flush_to_disk(path: Path) -> None:
+    """Make sure a written file's bytes are on the disk, not only in the system's cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # a file system that cannot (some network shares): the move is still atomic
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:

@@ -15,6 +15,12 @@ timeout — is recorded with its error and failing cell, and the others go on; t
 any failed. ``resume`` keeps every notebook whose township data, parameters and template are unchanged
 and which finished last time, and redoes the rest; the cleaning itself is reused when the returns, the
 decisions and the settings are unchanged.
+
+A run holds its folder's lock (:mod:`liushou_core.runlock`) from start to end, and its workers inherit it:
+a second run on the same folder is refused. Every file is written under a temporary name and moved into
+place, so a run killed at any moment leaves only complete files (and temporary ones, removed by the next
+run); a worker whose run was killed stops at once, and ``--resume`` completes the run. Returns that could
+not be read in full are listed in the manifest (``clean.input_problems``) and make the exit status 1.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import __version__
 from .errors import ConfigError
@@ -56,6 +62,10 @@ from .manifest import (
 from .notebook import KERNEL_NAME
 from .paths import REPO_DIR, safe_name
 from .runconfig import RunConfig
+from .runlock import folder_lock, held_fds
+
+if TYPE_CHECKING:  # the workers import this module: pandas and pandera are imported where needed
+    from .intake.problems import InputProblem
 
 NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 #: The township workbooks, in the order they run, with their Chinese titles.
@@ -269,6 +279,7 @@ def run_worker(task_file: Path) -> int:
     """Worker process: execute one notebook, export its HTML, write the outcome JSON. Never raises."""
     from .notebook import NotebookExecutionError, execute_notebook, export_html
 
+    _stop_with_parent()
     task = Task(**json.loads(Path(task_file).read_text(encoding="utf-8")))
     start = time.monotonic()
     status, error = OK, None
@@ -300,6 +311,25 @@ def run_worker(task_file: Path) -> int:
     return 0
 
 
+_PARENT_ENV = "LIUSHOU_RUN_PID"
+
+
+def _stop_with_parent(poll_s: float = 1.0) -> None:
+    """End this worker as soon as the run that started it is gone (killed): nobody would record its
+    outcome, and it would hold the run's lock. Its kernel watches the worker the same way and ends too."""
+    import threading
+
+    # the run's pid as the run gave it: the run may have died before this worker got here
+    parent = int(os.environ.get(_PARENT_ENV) or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="liushou-parent-watch", daemon=True).start()
+
+
 def _error(kind: str, exc: BaseException) -> dict[str, Any]:
     message = f"{type(exc).__name__}: {exc}"
     return {"kind": kind, "ename": type(exc).__name__, "evalue": str(exc)[:500], "message": message[:500]}
@@ -316,9 +346,10 @@ def _start(task: Task) -> _Running:
     spec = Path(task.result).with_suffix(".task.json")
     spec.write_text(json.dumps(asdict(task), ensure_ascii=False), encoding="utf-8")
     log = Path(task.log).open("wb")  # noqa: SIM115 - handed to the worker, closed in _finish
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", _PARENT_ENV: str(os.getpid())}
     extra: dict[str, Any] = (
-        {"start_new_session": True}  # its own process group: a timeout stops the worker and its kernel
+        # its own process group: a timeout stops the worker and its kernel; it holds the run's lock too
+        {"start_new_session": True, "pass_fds": held_fds()}
         if os.name == "posix"
         else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
     )
@@ -464,6 +495,7 @@ class BatchResult:
     ran: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     clean_reused: bool = False
+    input_problems: list[InputProblem] = field(default_factory=list)  # returns not read in full
 
     @property
     def ok(self) -> bool:
@@ -471,8 +503,10 @@ class BatchResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every notebook finished, 1 when some failed."""
-        return 0 if self.ok else 1
+        """0 when every notebook finished and every return was read; 1 otherwise."""
+        from .intake.problems import blocking
+
+        return 0 if self.ok and not blocking(self.input_problems) else 1
 
 
 def _now() -> str:
@@ -494,8 +528,48 @@ def run_batch(
 
     ``clean_fn`` is the cleaner (``pipeline.clean_to_dir`` for the real run). Raises
     :class:`ConfigError` before anything runs when the kernel or a template is missing or a chosen
-    township is not in the data; a failing notebook is recorded, never raised.
+    township is not in the data, and :class:`~liushou_core.runlock.FolderLockedError` when another run
+    is writing the same folder; a failing notebook is recorded, never raised.
     """
+    with folder_lock(config.output, "liushou run"):
+        _remove_temporary_files(config.output)  # a killed run's; no writer is left (they hold the lock)
+        return _run_batch(
+            config, clean_fn=clean_fn, townships=townships, jobs=jobs, resume=resume, progress=progress,
+            notebooks_dir=notebooks_dir, kernel_name=kernel_name,
+        )  # fmt: skip
+
+
+def _remove_temporary_files(run_dir: Path) -> None:
+    """Remove the temporary files (``.<name>.<random>.tmp<suffix>``) a killed run left behind."""
+    for path in run_dir.rglob(".*.tmp*"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
+def _input_problems(clean_dir: Path) -> list[InputProblem]:
+    """What in the returns was not read, from the cleaning's issues and files tables (if it wrote them)."""
+    import pandas as pd
+
+    from .intake.problems import input_problems
+
+    issues_path, files_path = clean_dir / "issues.parquet", clean_dir / "files.parquet"
+    if not issues_path.is_file():
+        return []
+    files = pd.read_parquet(files_path) if files_path.is_file() else None
+    return input_problems(pd.read_parquet(issues_path), files)
+
+
+def _run_batch(
+    config: RunConfig,
+    *,
+    clean_fn: CleanFn,
+    townships: Sequence[str] | None,
+    jobs: int | None,
+    resume: bool,
+    progress: bool,
+    notebooks_dir: Path | None,
+    kernel_name: str,
+) -> BatchResult:
     from .notebook import check_kernel
     from .workbook import read_run
 
@@ -519,7 +593,12 @@ def run_batch(
     clean_fp = _clean_fingerprint(config, manifest.inputs)
     prev_clean = previous.clean if previous and resume else {}
     start = time.monotonic()
-    if prev_clean.get("fingerprint") == clean_fp and _files_unchanged(prev_clean.get("files", []), run_dir):
+    if (
+        prev_clean.get("status") in (OK, "reused")  # not one killed half-way ("running")
+        and prev_clean.get("fingerprint") == clean_fp
+        and prev_clean.get("files")
+        and _files_unchanged(prev_clean["files"], run_dir)
+    ):
         result.clean_reused = True
     else:
         manifest.clean = {"status": "running", "fingerprint": clean_fp}
@@ -531,6 +610,8 @@ def run_batch(
         "duration_s": round(time.monotonic() - start, 3),
         "files": file_records([config.clean_dir], run_dir),
     }
+    result.input_problems = _input_problems(config.clean_dir)
+    manifest.clean["input_problems"] = [p.to_dict() for p in result.input_problems]
 
     # 2. The townships' workbooks.
     data = read_run(config.clean_dir)
@@ -633,6 +714,10 @@ def format_report(result: BatchResult, county: str) -> str:
         lines += ["", f"{county}农村“三留守”人员（核实名册）：", table.to_string(), ""]
     except (ConfigError, OSError, KeyError):
         pass
+    if result.input_problems:
+        from .intake.problems import format_problems
+
+        lines += ["报表读取问题：", *format_problems(result.input_problems), ""]
     records = m.records()
     ok = sum(r.status == OK for r in records)
     lines.append(

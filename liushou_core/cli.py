@@ -7,6 +7,7 @@ exit with status 2; nothing a user does should end in a bare traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -177,6 +178,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # the disk is full, the output folder cannot be written, a file is open in another program…
+        print(f"错误：{_os_error(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: one line for the user, the traceback kept for the maintainers
+        print(
+            f"错误：程序内部错误（{type(exc).__name__}：{_short(str(exc))}）。{_keep_traceback()}",
+            file=sys.stderr,
+        )
+        return 3
+
+
+_OS_REASONS = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "所在磁盘只读",
+    errno.ENOENT: "不存在",
+    errno.ENOTDIR: "路径中有一部分不是文件夹",
+    errno.EISDIR: "这是一个文件夹",
+    errno.EEXIST: "已存在",
+    errno.EBUSY: "正被占用",
+}
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one Chinese sentence naming the file and what to check."""
+    where = f"“{exc.filename}”" if exc.filename else ""
+    reason = _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return (
+        f"无法读写{where}（{reason}）。请检查该位置是否存在、是否有写入权限、磁盘是否已满，"
+        "或关闭正在使用该文件的程序后重试"
+    )
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _keep_traceback() -> str:
+    """Write the current traceback to a file in the temporary folder; say where it is."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, name = tempfile.mkstemp(prefix="liushou-error-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as log:
+            log.write(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+    except OSError:
+        return "请把这条信息和所用的输入文件报告给维护人员"
+    return f"请把这条信息和文件 {name} 报告给维护人员"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,9 +25,11 @@ from .corrections import apply_corrections, read_decisions
 from .dedupe import mark_duplicates
 from .errors import ConfigError
 from .intake import IntakeResult, read_returns
+from .intake.problems import blocking, format_problems, input_problems
 from .issues import ISSUE_COLUMNS, RULES, Issues
 from .paths import params_dir
 from .register import CATEGORIES, Person
+from .runlock import folder_lock
 
 VERIFIED, PENDING, DUPLICATE, SKIPPED = "verified", "pending", "duplicate", "skipped"
 FATES = (VERIFIED, PENDING, DUPLICATE, SKIPPED)
@@ -81,6 +83,8 @@ class Register:
             "corrections": _status_counts(self.corrections_log),
             "duplicate_decisions": _status_counts(self.decisions_log),
             "liushou_version": __version__,
+            # the returns not read in full (files, sheets, cells), as the command says them
+            "input_problems": [p.to_dict() for p in input_problems(self.issues, self.files)],
         }
 
 
@@ -296,15 +300,20 @@ def clean_command(
     decisions: Path | None = None,
     codebooks: Sequence[Path] = (),
 ) -> int:
-    """The ``liushou clean`` command: print the accounting; exit 1 if a file could not be read."""
-    reg = clean_to_dir(inputs, out, reference_date, decisions, codebooks)
+    """The ``liushou clean`` command: print the accounting, then what in the returns was not read (one
+    line per file or sheet, naming it and what to do); exit 1 if a file, sheet or cells were not read.
+
+    The output folder is locked while it is written (:mod:`liushou_core.runlock`).
+    """
+    with folder_lock(out, "liushou clean"):
+        reg = clean_to_dir(inputs, out, reference_date, decisions, codebooks)
     s = reg.summary()
     print(format_summary(s))
     print(f"输出：{out}")
-    bad = reg.files[reg.files["status"].ne("ok")] if len(reg.files) else reg.files
-    for _, f in bad.iterrows():
-        print(f"错误：{f['source_file']}：{f['message']}", file=sys.stderr)
-    return 1 if len(bad) else 0
+    problems = input_problems(reg.issues, reg.files)
+    for line in format_problems(problems):
+        print(line, file=sys.stderr)
+    return 1 if blocking(problems) else 0
 
 
 def format_summary(s: dict[str, Any]) -> str:

@@ -212,15 +212,17 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _utf16_without_bom(data: bytes) -> list[str]:
-    """``utf-16-le``/``-be`` when most odd (even) bytes of the start are zero: ASCII text (digits, commas,
-    line ends) in UTF-16 has a zero byte beside each character, which UTF-8 and GB18030 text never has."""
+    """``utf-16-le``/``-be`` when many odd (even) bytes of the start are zero and few of the others: ASCII
+    text (digits, commas, line ends) in UTF-16 has a zero byte beside each character, which UTF-8 and
+    GB18030 text never has; Chinese characters have none, so a tenth is enough."""
     head = data[:4096]
     if len(head) < 4 or len(head) % 2:
         return []
-    share = len(head) // 2
-    if head[1::2].count(0) > share // 2 and head[0::2].count(0) < share // 8:
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    enough = max(2, len(head) // 20)
+    if odd >= enough and even * 4 <= odd:
         return ["utf-16-le"]
-    if head[0::2].count(0) > share // 2 and head[1::2].count(0) < share // 8:
+    if even >= enough and odd * 4 <= even:
         return ["utf-16-be"]
     return []
 

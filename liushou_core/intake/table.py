@@ -250,7 +250,8 @@ def sheet_rows(sheet: Sheet, source_file: str, codebook: Codebook, row_columns: 
     filled = np.zeros(len(sheet.cells), dtype=bool)
     for values in grid:
         filled |= _mask(pc.is_valid(values))
-    if not filled.any():
+    # a sheet of nothing but spaces is empty too (its rows, if it had a header, would all be skip_blank)
+    if not filled.any() or all(blank_cells(values).all() for values in grid):
         return SheetRows("empty")
     top = sheet.cells.iloc[: HEADER_SEARCH_ROWS + 1].to_numpy(dtype=object, na_value=None)
     top_fields = header_fields(top, codebook)
