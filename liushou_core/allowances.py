@@ -50,6 +50,7 @@ from .periods import (
     parse_month,
     shift_month,
 )
+from .register import PersonLine
 
 OLD_AGE_SCALE = "allowances.old_age_monthly"
 START_RULE = "allowances.old_age_start_rule"
@@ -77,16 +78,9 @@ _IDENTITY = (
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
-class PayrollLine(pa.DataFrameModel):
+class PayrollLine(PersonLine):
     """One person paid the old-age allowance in one month (PRODUCT.md §4.3)."""
 
-    id_number: Series[str] = pa.Field(unique=True, str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str] = pa.Field(isin=["男", "女"])
-    township_code: Series[str] = pa.Field(str_matches=r"^\d{9}$")
-    township: Series[str]
-    village_code: Series[str] = pa.Field(str_matches=r"^\d{12}$")
-    village: Series[str]
     group: Series[str] = pa.Field(nullable=True)
     birth_date: Series[pd.Timestamp]
     age: Series[int] = pa.Field(ge=0, le=130)
@@ -96,6 +90,7 @@ class PayrollLine(pa.DataFrameModel):
     reference: Series[str]
 
     class Config:
+        unique = ["id_number"]
         strict = True
         ordered = True
         coerce = True
@@ -167,17 +162,10 @@ def tiers(month: str, params: ParameterSet | None = None) -> ScaleAt:
 # ------------------------------------------------------------------------------------------ year view
 
 
-class PayrollYearLine(pa.DataFrameModel):
+class PayrollYearLine(PersonLine):
     """One person's payments over a calendar year: one column per month (``YYYY-MM``), amounts paid that
     month including arrears (补发), and the year's totals."""
 
-    id_number: Series[str] = pa.Field(unique=True, str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str]
-    township_code: Series[str]
-    township: Series[str]
-    village_code: Series[str]
-    village: Series[str]
     group: Series[str] = pa.Field(nullable=True)
     birth_date: Series[pd.Timestamp]
     start_month: Series[str] = pa.Field(nullable=True, str_matches=_MONTH_RE)
@@ -189,6 +177,7 @@ class PayrollYearLine(pa.DataFrameModel):
     outstanding: Series[int] = pa.Field(ge=0)
 
     class Config:
+        unique = ["id_number"]
         coerce = True
 
     @pa.dataframe_check

@@ -33,6 +33,7 @@ from pandera.typing import DataFrame, Series
 from .excel import write_ledger
 from .parameters import ParameterSet, load_parameters
 from .periods import completed_age, parse_term
+from .register import PersonLine
 
 ELIGIBLE_HOUSEHOLDS = "education.eligible_households"
 DISABLED_ELIGIBLE = "education.disabled_children_eligible"
@@ -49,16 +50,9 @@ STATUSES = ("符合", "不符合", "待核实")
 _SEP = "、"  # household_economy joins several canonical values with 、 (register.py)
 
 
-class EducationLine(pa.DataFrameModel):
+class EducationLine(PersonLine):
     """One student (or child of a qualifying household) assessed for education assistance in a term."""
 
-    id_number: Series[str] = pa.Field(unique=True, str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str]
-    township_code: Series[str]
-    township: Series[str]
-    village_code: Series[str]
-    village: Series[str]
     birth_date: Series[pd.Timestamp]
     age: Series[int] = pa.Field(ge=0)
     household_economy: Series[str] = pa.Field(nullable=True)
@@ -74,6 +68,7 @@ class EducationLine(pa.DataFrameModel):
     reference: Series[str]
 
     class Config:
+        unique = ["id_number"]
         strict = True
         ordered = True
         coerce = True

@@ -32,6 +32,7 @@ from pandera.typing import DataFrame, Series
 from .idcard import parse_ids
 from .parameters import ParameterSet, load_parameters
 from .periods import completed_age
+from .register import PersonLine
 
 #: Problem code → (Chinese label, severity). Severities in the order lists are sorted.
 PROBLEMS: dict[str, tuple[str, str]] = {
@@ -59,16 +60,9 @@ _ID_PROBLEMS = {
 }
 
 
-class GuardianshipGap(pa.DataFrameModel):
+class GuardianshipGap(PersonLine):
     """One guardianship problem of one left-behind child."""
 
-    id_number: Series[str] = pa.Field(str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str]
-    township_code: Series[str]
-    township: Series[str]
-    village_code: Series[str]
-    village: Series[str]
     age: Series[int] = pa.Field(ge=0)
     father_status: Series[str] = pa.Field(nullable=True)
     mother_status: Series[str] = pa.Field(nullable=True)

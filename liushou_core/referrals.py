@@ -36,6 +36,7 @@ from .errors import ConfigError
 from .guardianship import gaps
 from .parameters import ParameterSet, load_parameters
 from .periods import completed_age, term_of
+from .register import PersonLine
 
 #: Program code → (Chinese label, what the township should do).
 PROGRAMS: dict[str, tuple[str, str]] = {
@@ -55,16 +56,9 @@ NO_LIST = "未提供享受名单，请核实是否已享受"
 NOT_RECORDED_ORPHAN = "家庭经济状况未登记为孤儿"
 
 
-class ReferralLine(pa.DataFrameModel):
+class ReferralLine(PersonLine):
     """One person who seems to qualify for one program they are not recorded as receiving."""
 
-    id_number: Series[str] = pa.Field(str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str]
-    township_code: Series[str]
-    township: Series[str]
-    village_code: Series[str]
-    village: Series[str]
     category: Series[str]
     age: Series[int] = pa.Field(ge=0)
     program: Series[str] = pa.Field(isin=list(PROGRAMS))

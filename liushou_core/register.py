@@ -14,6 +14,18 @@ from pandera.typing import Series
 CATEGORIES = ("留守儿童", "留守妇女", "留守老人")
 
 
+class PersonLine(pa.DataFrameModel):
+    """The identity columns every person-level list starts with (payroll, education, guardianship …)."""
+
+    id_number: Series[str] = pa.Field(str_matches=r"^\d{17}[\dX]$")
+    name: Series[str]
+    sex: Series[str] = pa.Field(isin=["男", "女"])
+    township_code: Series[str] = pa.Field(str_matches=r"^\d{9}$")
+    township: Series[str]
+    village_code: Series[str] = pa.Field(str_matches=r"^\d{12}$")
+    village: Series[str]
+
+
 class Person(pa.DataFrameModel):
     """A verified person of the register (PRODUCT.md §4.3)."""
 

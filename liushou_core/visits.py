@@ -30,6 +30,7 @@ from pandera.typing import DataFrame, Series
 
 from .guardianship import gaps, left_behind_children
 from .parameters import ParameterSet, load_parameters
+from .register import PersonLine
 
 LEVELS = ("高", "中", "待评估", "低")
 LEVEL_KEYS = {"高": "high", "中": "medium", "低": "low", "待评估": "unassessed"}
@@ -37,16 +38,9 @@ VISIT_STATUSES = ("逾期", "无走访记录", "日期有误", "按期")
 _SEP = "；"
 
 
-class RiskAssessment(pa.DataFrameModel):
+class RiskAssessment(PersonLine):
     """A left-behind child's risk level and the facts that set it."""
 
-    id_number: Series[str] = pa.Field(unique=True, str_matches=r"^\d{17}[\dX]$")
-    name: Series[str]
-    sex: Series[str]
-    township_code: Series[str]
-    township: Series[str]
-    village_code: Series[str]
-    village: Series[str]
     age: Series[int] = pa.Field(ge=0)
     guardianship_grade: Series[str] = pa.Field(nullable=True)
     health: Series[str] = pa.Field(nullable=True)
@@ -56,6 +50,7 @@ class RiskAssessment(pa.DataFrameModel):
     risk_reasons: Series[str]
 
     class Config:
+        unique = ["id_number"]
         coerce = True
 
 
