@@ -6,6 +6,8 @@ Layout of a run folder::
     RUN/townships/<township>/investigation.{ipynb,html,xlsx}   摸排工作簿
     RUN/townships/<township>/assistance.{ipynb,html,xlsx}      帮扶救助工作簿
     RUN/county/county.{ipynb,html,xlsx}           县级总览
+    RUN/changes/…                                 with ``previous:``: the change register (liushou compare)
+    RUN/townships/<township>/changes.{…}, RUN/county/changes.{…}   动态变化工作簿 (with ``previous:``)
     RUN/logs/<township>-<kind>.log                each notebook's kernel and worker output
     RUN/manifest.json                             see :mod:`liushou_core.manifest`
 
@@ -72,6 +74,10 @@ NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 NOTEBOOK_KINDS: dict[str, str] = {"investigation": "摸排工作簿", "assistance": "帮扶救助工作簿"}
 COUNTY_KIND = "county"
 COUNTY_TITLE = "县级总览"
+#: The workbook of changes since the previous round (动态管理), per township and for the county; made when
+#: the settings name a previous round (``previous:``), from the comparison written to ``RUN/changes``.
+CHANGES_KIND = "changes"
+CHANGES_TITLE = "动态变化工作簿"
 #: Seconds a notebook may use beyond its timeout for the kernel to start and the HTML to be written.
 GRACE_S = 30
 _POLL_S = 0.2
@@ -134,6 +140,25 @@ def _clean_fingerprint(config: RunConfig, inputs: list[dict[str, Any]]) -> str:
             "liushou": __version__,
         }
     )
+
+
+def _compare_rounds(config: RunConfig) -> str:
+    """Compare the previous round (``previous:``, a run folder or a cleaned folder) with this run's cleaning
+    into ``RUN/changes`` (:mod:`liushou_core.compare`), which the changes workbooks read; return a
+    fingerprint of what was written, so a changed previous round redoes them."""
+    from .compare import CHANGES_DIR, clean_folder, compare_dirs
+
+    assert config.previous is not None
+    before = clean_folder(config.previous)
+    if not (before / "people.parquet").is_file():
+        raise ConfigError(
+            f"{config.source} 的 previous：{config.previous} 中没有上一轮的清洗结果（people.parquet）"
+        )
+    out = config.output / CHANGES_DIR
+    compare_dirs(before, config.clean_dir, out, place=config.county)
+    # the tables, not the Excel file: xlsx bytes carry the time they were written
+    tables = [f for f in file_records([out], config.output) if not f["path"].endswith(".xlsx")]
+    return fingerprint([(f["path"], f["sha256"]) for f in tables])
 
 
 def _files_unchanged(records: Iterable[Mapping[str, Any]], root: Path) -> bool:
@@ -575,7 +600,8 @@ def _run_batch(
 
     check_kernel(kernel_name)
     templates_dir = notebooks_dir or NOTEBOOKS_DIR
-    templates = {kind: _template(templates_dir, kind) for kind in [*NOTEBOOK_KINDS, COUNTY_KIND]}
+    kinds = {**NOTEBOOK_KINDS, **({CHANGES_KIND: CHANGES_TITLE} if config.previous else {})}
+    templates = {kind: _template(templates_dir, kind) for kind in [*kinds, COUNTY_KIND]}
     run_dir = config.output
     run_dir.mkdir(parents=True, exist_ok=True)
     # The previous record: townships not chosen this time keep theirs; with ``resume``, unchanged and
@@ -615,6 +641,7 @@ def _run_batch(
 
     # 2. The townships' workbooks.
     data = read_run(config.clean_dir)
+    changes_fp = _compare_rounds(config) if config.previous else ""
     known = _townships_in(data)
     chosen = list(dict.fromkeys(townships)) if townships else known
     unknown = [t for t in chosen if t not in known]
@@ -630,11 +657,12 @@ def _run_batch(
         record = manifest.townships.setdefault(
             town, TownshipRecord(name=town, folder=relative(folder, run_dir))
         )
-        for kind, title in NOTEBOOK_KINDS.items():
+        for kind, title in kinds.items():
             params = {**base, "township": town, "run_dir": str(run_dir), "out_dir": str(folder)}
+            data_fp = fingerprint([town_fp[town], changes_fp]) if kind == CHANGES_KIND else town_fp[town]
             task = _make_task(
                 run_dir=run_dir, key=f"{town}/{kind}", township=town, kind=kind, title=title,
-                template=templates[kind], folder=folder, parameters=params, data_fingerprint=town_fp[town],
+                template=templates[kind], folder=folder, parameters=params, data_fingerprint=data_fp,
                 config=config, kernel_name=kernel_name,
             )  # fmt: skip
             before = (
@@ -649,6 +677,26 @@ def _run_batch(
             else:
                 record.notebooks[kind] = NotebookRecord(kind=kind, fingerprint=task.fingerprint)
                 tasks.append(task)
+    if config.previous:  # the county's workbook of changes, recorded under the county's name
+        county_changes = _make_task(
+            run_dir=run_dir, key=f"{config.county}/{CHANGES_KIND}", township=config.county, kind=CHANGES_KIND,
+            title=CHANGES_TITLE, template=templates[CHANGES_KIND], folder=county_dir(run_dir),
+            parameters={**base, "township": "", "run_dir": str(run_dir), "out_dir": str(county_dir(run_dir))},
+            data_fingerprint=changes_fp, config=config, kernel_name=kernel_name,
+        )  # fmt: skip
+        record = TownshipRecord(name=config.county, folder=relative(county_dir(run_dir), run_dir))
+        manifest.townships[config.county] = record
+        earlier = previous.townships.get(config.county) if previous else None
+        before = earlier.notebooks.get(CHANGES_KIND) if earlier else None
+        if resume and _reusable(before, county_changes, run_dir):
+            assert before is not None
+            record.notebooks[CHANGES_KIND] = before
+            result.reused.append(county_changes.key)
+        else:
+            record.notebooks[CHANGES_KIND] = NotebookRecord(
+                kind=CHANGES_KIND, fingerprint=county_changes.fingerprint
+            )
+            tasks.append(county_changes)
     write_manifest(manifest, run_dir)
 
     def done(task: Task, rec: NotebookRecord) -> None:
@@ -729,6 +777,9 @@ def format_report(result: BatchResult, county: str) -> str:
     county_html = county_dir(result.run_dir) / f"{COUNTY_KIND}.html"
     if county_html.exists():
         lines.append(f"县级总览：{county_html}")
+    changes_html = county_dir(result.run_dir) / f"{CHANGES_KIND}.html"
+    if changes_html.exists():
+        lines.append(f"{CHANGES_TITLE}（全县）：{changes_html}")
     lines.append(f"运行记录：{result.run_dir / 'manifest.json'}")
     return "\n".join(lines)
 
