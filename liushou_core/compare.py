@@ -312,10 +312,12 @@ def _listed(pending: pd.DataFrame | None, ids: pd.Index) -> pd.DataFrame:
     """The pending rows (valid ID, first row per person) of ``ids``, on that index; empty rows where none."""
     cols = ["reason", "father_status", "mother_status", "husband_status", "children_status", "months_away",
             "source_file", "source_sheet", "source_row"]  # fmt: skip
-    if pending is None or pending.empty:
+    if pending is None or pending.empty or "id_number" not in pending:
         return pd.DataFrame(index=ids, columns=cols)
-    valid = pending[pending["id_status"].eq("valid")].drop_duplicates("id_number").set_index("id_number")
-    return valid.reindex(ids)[cols]
+    idn = pending["id_number"].astype("string")
+    ok = pending["id_status"].eq("valid") if "id_status" in pending else idn.str.fullmatch(r"\d{17}[\dX]")
+    valid = pending[ok.fillna(False).to_numpy(dtype=bool)].drop_duplicates("id_number").set_index("id_number")
+    return valid.reindex(index=ids, columns=cols)
 
 
 def _left(o: pd.DataFrame, new: Round, t: Thresholds) -> pd.DataFrame:

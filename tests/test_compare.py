@@ -370,3 +370,66 @@ def test_both_rounds_count_in_the_ten_townships_of_2019_and_the_counts_balance(r
     s = json.loads((root / "clean2018" / "summary.json").read_text(encoding="utf-8"))
     assert t["上轮人数"].sum() == s["people"]
     assert (root / "changes" / "变动名册.xlsx").is_file()
+
+
+# ----- liushou run with a previous round ------------------------------------------------------------------------
+
+
+def _stub_templates(folder):
+    """Stand-ins for the other workbooks (they have their own tests), and the real changes.ipynb."""
+    import shutil
+
+    import nbformat
+
+    from liushou_core import batch
+
+    folder.mkdir(parents=True)
+    for kind in ("investigation", "assistance", "county"):
+        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
+        params.metadata["tags"] = ["parameters"]
+        nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell("pass")])
+        nb.metadata["kernelspec"] = {
+            "name": "liushou",
+            "display_name": "Python (liushou)",
+            "language": "python",
+        }
+        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
+    shutil.copy(batch.NOTEBOOKS_DIR / "changes.ipynb", folder / "changes.ipynb")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_run_given_the_previous_round_makes_a_changes_workbook_per_township_and_for_the_county(tmp_path):
+    from run_fixture import build_run, fake_clean, write_clean, write_inputs
+
+    from liushou_core.batch import run_batch
+    from liushou_core.runconfig import parse_run_config
+
+    before = build_run()
+    write_clean(before, tmp_path / "2017" / "clean")
+    now = build_run()
+    now["people"] = now["people"].iloc[1:].reset_index(drop=True)  # one child is gone
+    now["summary"] = {**now["summary"], "reference_date": "2018-12-31"}
+    write_inputs(now, tmp_path / "inputs")
+    settings = {"county": "大英县", "reference_date": "2018-12-31", "payroll_month": "2019-01",
+                "inputs": "inputs", "output": "run", "previous": "2017", "timeout": 300}  # fmt: skip
+    config = parse_run_config(settings, source=tmp_path / "run.yaml", base=tmp_path)
+    templates = _stub_templates(tmp_path / "templates")
+
+    result = run_batch(config, clean_fn=fake_clean, notebooks_dir=templates, jobs=2, progress=False)
+
+    assert result.exit_code == 0, json.loads((config.output / "manifest.json").read_text(encoding="utf-8"))
+    changes = compare.read_comparison(config.output / "changes")
+    assert changes.summary()["left"] == 1
+    for town in ("蓬莱镇", "隆盛镇", "回马镇"):
+        folder = config.output / "townships" / town
+        assert (folder / "changes.html").is_file() and (folder / "changes.xlsx").is_file()
+    html = (config.output / "county" / "changes.html").read_text(encoding="utf-8")
+    assert "大英县" in html and "退出 1 人" in html and "from liushou_core" not in html
+    m = json.loads((config.output / "manifest.json").read_text(encoding="utf-8"))
+    assert m["townships"]["大英县"]["notebooks"]["changes"]["status"] == "ok"
+
+    again = run_batch(
+        config, clean_fn=fake_clean, notebooks_dir=templates, jobs=2, progress=False, resume=True
+    )
+    assert not [k for k in again.ran if k.endswith("/changes")]
