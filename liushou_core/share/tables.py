@@ -355,7 +355,7 @@ _SPECS: tuple[TableSpec, ...] = (
     TableSpec("转介名单", "list", "登记情况符合某项救助保障条件、但没有享受记录的人员及建议。",
               lambda d: d.sections.referrals,
               columns=("program_label", *_PLACE, *_WHO, "category", "basis", "recorded", "action"),
-              section="referrals", details=("person",), programs=True, unit="人次"),
+              labels={"basis": "符合的条件"}, section="referrals", details=("person",), programs=True, unit="人次"),
     TableSpec("高龄补贴花名册", "list", "本月应发放高龄补贴的老人、档次和金额。",
               lambda d: d.sections.payroll,
               columns=(*_PLACE, *_WHO, "tier", "amount"), section="payroll", details=("person",)),
