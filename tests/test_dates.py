@@ -10,17 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liushou_core.dates import (
-    add_months,
-    age_at,
-    date_reaching_age,
-    month_end,
-    month_start,
-    months_between,
-    parse_dates,
-    to_month,
-    ymd_to_dates,
-)
+from liushou_core.dates import age_at, date_reaching_age, parse_dates, ymd_to_dates
 
 MAY_3 = dt.date(2008, 5, 3)
 
@@ -196,41 +186,3 @@ def test_a_person_reaches_an_age_exactly_on_the_date_reaching_it(births: list[dt
 
 
 # ----- months ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("month", "n", "expected"),
-    [
-        pytest.param("2017-12", 1, "2018-01", id="the month after December is January of the next year"),
-        pytest.param("2018-01", -1, "2017-12", id="the month before January is December of the year before"),
-        pytest.param("2018-03", 0, "2018-03", id="adding no months keeps the month"),
-        pytest.param("2018-03", 25, "2020-04", id="months add across years"),
-    ],
-)
-def test_add_months(month: str, n: int, expected: str) -> None:
-    assert add_months(month, n) == expected
-
-
-@pytest.mark.parametrize("bad", ["2018-3", "201803", "2018-13", "2018/03", "March"])
-def test_a_month_not_written_yyyy_mm_is_refused(bad: str) -> None:
-    with pytest.raises(ValueError):
-        add_months(bad, 1)
-
-
-def test_months_between_is_inclusive_and_empty_when_reversed() -> None:
-    assert months_between("2017-11", "2018-02") == ["2017-11", "2017-12", "2018-01", "2018-02"]
-    assert months_between("2018-02", "2017-11") == []
-
-
-def test_month_start_and_end() -> None:
-    assert month_start("2016-02") == dt.date(2016, 2, 1)
-    assert month_end("2016-02") == dt.date(2016, 2, 29)
-    assert month_end("2017-02") == dt.date(2017, 2, 28)
-    assert month_end("2017-12") == dt.date(2017, 12, 31)
-
-
-def test_to_month() -> None:
-    out = to_month(pd.Series([pd.Timestamp("2017-12-31"), pd.NaT], index=[3, 4]))
-    assert out.tolist()[0] == "2017-12"
-    assert out.iloc[1] is pd.NA
-    assert out.index.tolist() == [3, 4]
