@@ -1,4 +1,4 @@
-"""Dates as cadres type them, ages in completed years (周岁), and calendar months for payrolls.
+"""Dates as typed in returns and ages in 周岁 (policy.md §8, docs/pipeline.md); months live in periods.py."""
 
 Everything works on whole columns. A date is a ``datetime64[ns]`` at midnight, ``NaT`` when unknown; a
 month is the text ``"YYYY-MM"``.

@@ -1,4 +1,4 @@
-"""Dates as typed in returns, ages in 周岁, and payroll months (policy.md §8, docs/pipeline.md)."""
+"""Dates as typed in returns and ages in 周岁 (policy.md §8, docs/pipeline.md)."""
 
 from __future__ import annotations
 
