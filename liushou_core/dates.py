@@ -1,7 +1,6 @@
-"""Dates as typed in returns and ages in 周岁 (policy.md §8, docs/pipeline.md); months live in periods.py."""
+"""Dates as cadres type them and ages in completed years (周岁); payroll months live in ``periods.py``.
 
-Everything works on whole columns. A date is a ``datetime64[ns]`` at midnight, ``NaT`` when unknown; a
-month is the text ``"YYYY-MM"``.
+Everything works on whole columns. A date is a ``datetime64[ns]`` at midnight, ``NaT`` when unknown.
 
 Age rule (policy.md §8, docs/pipeline.md "Normalisation"): the age is the number of completed years at a
 reference date; the birthday counts as reached on the day itself, and a 29 February birthday is reached on
