@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import LiushouError
+from .redact import redact_text
 
 
 def _date(text: str) -> date:
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except LiushouError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{redact_text(str(exc))}", file=sys.stderr)  # a message may quote a value: no whole ID
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -184,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:  # a bug: one line for the user, the traceback kept for the maintainers
         print(
-            f"错误：程序内部错误（{type(exc).__name__}：{_short(str(exc))}）。{_keep_traceback()}",
+            f"错误：程序内部错误（{type(exc).__name__}：{_short(redact_text(str(exc)))}）。{_keep_traceback()}",
             file=sys.stderr,
         )
         return 3
@@ -225,7 +226,8 @@ def _keep_traceback() -> str:
     try:
         fd, name = tempfile.mkstemp(prefix="liushou-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as log:
-            log.write(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}")
+            # the log is read by maintainers, not by the people in the data: values in it are masked too
+            log.write(redact_text(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}"))
     except OSError:
         return "请把这条信息和所用的输入文件报告给维护人员"
     return f"请把这条信息和文件 {name} 报告给维护人员"

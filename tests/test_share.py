@@ -460,6 +460,15 @@ def test_the_share_command_names_the_known_departments_for_an_unknown_one(
     assert "没有部门“法院”" in err and all(p.name in err for p in load_profiles())
 
 
+def test_an_error_message_quoting_an_id_prints_it_masked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    some_id = make_id(dt.date(2008, 1, 1), "男", 3)
+    assert main(["share", str(tmp_path), "--department", some_id]) == 2
+    err = capsys.readouterr().err
+    assert some_id not in err and mask_id(pd.Series([some_id])).iloc[0] in err
+
+
 @pytest.mark.slow
 def test_the_real_batch_and_share_keep_a_hostile_return_harmless(tmp_path: Path) -> None:
     returns = tmp_path / "returns"
