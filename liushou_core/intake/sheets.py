@@ -163,7 +163,9 @@ def _broken_workbook(data: bytes, exc: Exception) -> str:
     if data.startswith(_ZIP_MAGIC) and not zipfile.is_zipfile(io.BytesIO(data)):
         # an .xlsx is a zip whose directory is at its end: a file cut short has none
         return f"文件不完整（只有前 {len(data)} 字节，可能在复制、下载或传送时中断），{_RESEND}"
-    return f"文件已损坏或不是有效的 Excel 文件（{exc}），{_RESAVE}"
+    # calamine's own words help the maintainers, except this one, which says no more than the sentence
+    why = "" if "Cannot detect file format" in str(exc) else f"（{exc}）"
+    return f"文件已损坏或不是有效的 Excel 文件{why}，{_RESAVE}"
 
 
 def _grid(

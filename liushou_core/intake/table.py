@@ -127,13 +127,24 @@ def find_header(fields: np.ndarray) -> int | None:
 
 
 @dataclass(frozen=True)
+class Duplicate:
+    """A second header cell naming a field already named: the first one is used, this one is not read."""
+
+    field: str
+    used: str  # the header texts
+    ignored: str
+    used_at: int  # their grid columns
+    ignored_at: int
+
+
+@dataclass(frozen=True)
 class Layout:
     """Where each template field is in a sheet."""
 
     header_row: int  # grid index of the header row
     columns: dict[str, int]  # field → grid column
     unknown: tuple[str, ...]  # header texts naming no field (listed in the files table)
-    duplicates: tuple[tuple[str, str, str], ...] = field(default=())  # (field, header used, header ignored)
+    duplicates: tuple[Duplicate, ...] = field(default=())
 
 
 def read_layout(texts: np.ndarray, fields: np.ndarray, header_row: int) -> Layout:
@@ -146,12 +157,14 @@ def read_layout(texts: np.ndarray, fields: np.ndarray, header_row: int) -> Layou
     """
     header, named = texts[header_row], fields[header_row]
     columns: dict[str, int] = {}
-    duplicates: list[tuple[str, str, str]] = []
+    duplicates: list[Duplicate] = []
     for position, name in enumerate(named):  # the header's cells: bounded
         if name is None:
             continue
         if name in columns:
-            duplicates.append((name, str(header[columns[name]]), str(header[position])))
+            duplicates.append(
+                Duplicate(name, str(header[columns[name]]), str(header[position]), columns[name], position)
+            )
         else:
             columns[name] = position
     if header_row + 1 < len(texts):
@@ -260,7 +273,7 @@ def sheet_rows(sheet: Sheet, source_file: str, codebook: Codebook, row_columns: 
         return SheetRows("no_header", issues=[] if sheet.hidden else [_no_header(source_file, sheet)])
 
     layout = read_layout(top, top_fields, header_row)
-    problems = [_duplicate_column(source_file, sheet.name, *d, codebook) for d in layout.duplicates]
+    problems = [_duplicate_column(source_file, sheet.name, d, codebook) for d in layout.duplicates]
     missing = [f for f in FIELDS if f not in layout.columns]
     rule = "required_column_missing" if any(f in codebook.required for f in missing) else "column_missing"
     problems += [
@@ -327,12 +340,13 @@ def _no_header(source_file: str, sheet: Sheet) -> dict[str, object]:
     return issue("header_not_found", source_file=source_file, source_sheet=sheet.name, detail=detail)
 
 
-def _duplicate_column(
-    source_file: str, sheet: str, name: str, used: str, ignored: str, codebook: Codebook
-) -> dict[str, object]:
+def _duplicate_column(source_file: str, sheet: str, dup: Duplicate, codebook: Codebook) -> dict[str, object]:
     """An info issue for a second header cell naming a field already named (the first one is used)."""
+    used, ignored, name = dup.used, dup.ignored, dup.field
+    first, second = column_letters(dup.used_at), column_letters(dup.ignored_at)
     detail = (
-        f"“{used}”列和“{ignored}”列都是“{codebook.headers[name]}”，已采用前面的“{used}”列，后面一列未读取"
+        f"{first} 列“{used}”和 {second} 列“{ignored}”都是“{codebook.headers[name]}”，"
+        f"已采用 {first} 列，{second} 列没有读取；如果两列内容不同，请合并为一列后重新报送"
     )
     # issues.py has no rule of its own for this yet (asked for: column_duplicate); until then the closest
     # info rule carries it, with its own message
