@@ -18,21 +18,34 @@ import yaml
 
 from . import __version__
 from .atomic import write_json, write_parquet
-from .classify import FACT_LABELS, Thresholds, classify
-from .clean import FINDING_COLUMNS, findings, normalise
+from .classify import Thresholds
+from .clean import POSITION
 from .codebook import Codebook, load_codebook
 from .corrections import apply_corrections, read_decisions
-from .dedupe import mark_duplicates
 from .errors import ConfigError
+from .fates import (
+    DUPLICATE,
+    FATES,
+    PENDING,
+    PROVENANCE,
+    SKIPPED,
+    VERIFIED,
+    clean_part,
+    duplicate_block,
+    duplicate_candidates,
+    find_duplicates,
+    part_findings,
+    render,
+    settle,
+    skip_block,
+)
 from .intake import IntakeResult, read_returns
 from .intake.problems import blocking, format_problems, input_problems
-from .issues import ISSUE_COLUMNS, RULES, Issues
+from .issues import ISSUE_COLUMNS, SKIP_RULES, Issues
 from .paths import params_dir
-from .register import CATEGORIES, Person
+from .register import CATEGORIES
 from .runlock import folder_lock
 
-VERIFIED, PENDING, DUPLICATE, SKIPPED = "verified", "pending", "duplicate", "skipped"
-FATES = (VERIFIED, PENDING, DUPLICATE, SKIPPED)
 FATE_LABELS = {VERIFIED: "核实名册", PENDING: "待核实", DUPLICATE: "重复合并", SKIPPED: "非数据行"}
 
 
@@ -93,51 +106,10 @@ def _status_counts(log: pd.DataFrame) -> dict[str, int]:
     return {"applied": int(counts.get("applied", 0)), "failed": int(counts.get("failed", 0))}
 
 
-def _classification_findings(cleaned: pd.DataFrame, cls: pd.DataFrame, identified: pd.Series) -> pd.DataFrame:
-    keys = cleaned["row_key"]
-    declared = cleaned["category_declared"]
-    outcome = cls["outcome"].where(identified)
-    missing = cls["missing_fact"].fillna("category_declared")
-    blocks = [
-        findings(
-            keys, outcome.eq("mismatch"), "category_mismatch", "category_declared", declared, cls["detail"]
-        ),
-        findings(
-            keys, outcome.eq("undeclared"), "category_missing", "category_declared", declared, cls["detail"]
-        ),
-        findings(
-            keys, outcome.eq("not_qualified"), "not_qualified", "category_declared", declared, cls["detail"]
-        ),
-    ]
-    fm = outcome.eq("facts_missing").fillna(False)
-    for fact in sorted(set(missing[fm])):
-        sel = fm & missing.eq(fact)
-        blocks.append(
-            findings(
-                keys, sel, "facts_missing", fact, cleaned[fact], cls["detail"]
-            )
-        )
-    return pd.concat(blocks, ignore_index=True)
-
-
 def render_issues(found: pd.DataFrame, rows: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """Findings (row_key, rule, field, value, detail) → the issues table with provenance and Chinese messages."""
-    labels = (
-        dict(codebook.headers) | FACT_LABELS | {"category_declared": codebook.headers["category_declared"]}
-    )
-    f = found.merge(rows[["row_key", "source_file", "source_sheet", "source_row"]], on="row_key", how="left")
-    rule = f["rule"].map(lambda r: RULES[r])
-    f["severity"] = rule.map(lambda r: r.severity)
-    # One format per finding; the table is as long as the problems, not the rows.
-    f["message"] = [
-        r.message.format(
-            value="" if pd.isna(v) else v,
-            field=labels.get(str(fl), "" if pd.isna(fl) else fl),
-            detail="" if pd.isna(d) else d,
-        )
-        for r, v, fl, d in zip(rule, f["value"], f["field"], f["detail"], strict=True)
-    ]
-    return f
+    where = found[["row_key"]].merge(rows[["row_key", *PROVENANCE]], on="row_key", how="left")
+    return render(found, where, codebook)
 
 
 def build_register(
@@ -148,109 +120,46 @@ def build_register(
     decisions: pd.DataFrame | None = None,
     thresholds: Thresholds | None = None,
 ) -> Register:
-    """Clean, classify and de-duplicate intake's rows into a register, accounting for every row."""
+    """Clean, classify and de-duplicate intake's rows into a register, accounting for every row.
+
+    All the rows are one part of :mod:`liushou_core.fates`; :mod:`liushou_core.streaming` writes the same
+    outputs return by return.
+    """
     cb = codebook or load_codebook()
     t = thresholds or Thresholds.at(reference_date)
     rows = intake.rows.reset_index(drop=True)
     empty_log = pd.DataFrame({c: pd.Series(dtype="string") for c in ["row_key", "status", "message"]})
-    corrections_log, decisions_log = empty_log, empty_log
+    corrections_log = empty_log
     if decisions is not None and decisions["correction"].notna().any():
         rows, corrections_log = apply_corrections(rows, decisions)
 
-    data = rows[rows["skip_rule"].isna()].reset_index(drop=True)
-    cleaned, found = normalise(data, reference_date, cb)
-    identified = cleaned["id_status"].eq("valid")
-    cls = classify(cleaned, t)
-    cleaned["category"] = cls["category"].where(identified)
-    found = pd.concat([found, _classification_findings(cleaned, cls, identified)], ignore_index=True)
-
-    errors = {r.code for r in RULES.values() if r.severity == "error"}
-    error_keys = set(found.loc[found["rule"].isin(errors), "row_key"])
-    cleaned["has_error"] = cleaned["row_key"].isin(error_keys) | cleaned["category"].isna()
+    part = clean_part(rows, reference_date, cb, t)
     dd = decisions.loc[decisions["decision"].notna()] if decisions is not None else None
-    marks, decisions_log = mark_duplicates(
-        cleaned.assign(id_number=cleaned["id_number"].where(identified)), dd
-    )
-    dup = marks.loc[marks["is_duplicate"]]
-    kept = dup["kept_row_key"].map(_human_row)
-    dup_found = pd.DataFrame(
-        {
-            "row_key": dup["row_key"],
-            "rule": "duplicate",
-            "field": "id_number",
-            "value": dup["id_number"],
-            "detail": kept,
-        }
-    )
-    found = pd.concat([found, dup_found.astype("string")], ignore_index=True)
+    dups, decisions_log = find_duplicates(duplicate_candidates(part), dd)
+    settled = settle(part, dups[POSITION].to_numpy())
 
-    fate = pd.Series(VERIFIED, index=cleaned.index, dtype="string")
-    fate = fate.mask(cleaned["has_error"], PENDING).mask(
-        cleaned["row_key"].isin(set(dup["row_key"])), DUPLICATE
-    )
-    cleaned["fate"] = fate
-
-    # The issues table: intake's file/skip issues, then the findings, in source order.
-    skip_found = rows.loc[rows["skip_rule"].notna(), ["row_key", "skip_rule"]].rename(
-        columns={"skip_rule": "rule"}
-    )
-    skip_found = skip_found.assign(field=pd.NA, value=pd.NA, detail=pd.NA)[FINDING_COLUMNS]
-    issues = render_issues(pd.concat([skip_found.astype("string"), found], ignore_index=True), rows, cb)
-    file_issues = intake.issues[
-        ~intake.issues["rule"].isin({"skip_blank", "skip_total", "skip_header", "skip_note"})
-    ]
-    issues = pd.concat([file_issues[ISSUE_COLUMNS], issues[ISSUE_COLUMNS]], ignore_index=True)
-    issues = Issues.validate(issues)
-
-    # Every row's fate; the reason is its first error (pending), its skip rule, or "duplicate".
-    first_error = found[found["rule"].isin(errors)].drop_duplicates("row_key").set_index("row_key")["rule"]
-    all_rows = rows[
-        ["row_key", "source_file", "source_sheet", "source_row", "sheet_index", "skip_rule"]
-    ].merge(
-        cleaned[["row_key", "fate", "township_code", "township", "village", "category"]],
-        on="row_key",
-        how="left",
-    )
-    all_rows["fate"] = all_rows["fate"].fillna(SKIPPED)
-    reason = all_rows["row_key"].map(first_error).astype("string")
-    reason = reason.mask(all_rows["fate"].eq(DUPLICATE), "duplicate").mask(
-        all_rows["fate"].eq(SKIPPED), all_rows["skip_rule"]
-    )
-    reason = reason.where(~all_rows["fate"].eq(VERIFIED))
-    all_rows["reason"] = reason
-    all_rows = all_rows.drop(columns="skip_rule")
-    all_rows["township"] = _fill_file_township(all_rows)
-
-    people = Person.validate(
-        cleaned.loc[cleaned["fate"].eq(VERIFIED)].astype({"age": "int64", "source_row": "int64"})
-    )
-    pending = (
-        cleaned.loc[cleaned["fate"].eq(PENDING)]
-        .drop(columns=["has_error"])
-        .merge(all_rows[["row_key", "reason"]], on="row_key", how="left")
+    # The issues table: intake's file issues, the skipped rows, the findings block by block, the duplicates.
+    file_issues = intake.issues[~intake.issues["rule"].isin(SKIP_RULES)]
+    issues = pd.concat(
+        [
+            file_issues[ISSUE_COLUMNS],
+            render(*skip_block(part.rows), cb),
+            render(*part_findings(part), cb),
+            render(duplicate_block(dups), dups[PROVENANCE], cb),
+        ],
+        ignore_index=True,
     )
     return Register(
-        rows=all_rows,
-        raw=rows,
-        people=people.reset_index(drop=True),
-        pending=pending.reset_index(drop=True),
-        issues=issues,
+        rows=settled.rows,
+        raw=part.rows,
+        people=settled.people,
+        pending=settled.pending,
+        issues=Issues.validate(issues),
         files=intake.files,
         corrections_log=corrections_log,
         decisions_log=decisions_log,
         reference_date=reference_date,
     )
-
-
-def _human_row(row_key: str) -> str:
-    file, sheet, row = row_key.rsplit("|", 2)
-    return f"{file}" + (f"（{sheet}）" if sheet else "") + f"第{row}行"
-
-
-def _fill_file_township(rows: pd.DataFrame) -> pd.Series:
-    """A row's township, or for rows without one (skipped, unresolved) the main township of its file."""
-    main = rows.dropna(subset=["township"]).groupby("source_file")["township"].agg(lambda s: s.mode().iat[0])
-    return rows["township"].astype("string").fillna(rows["source_file"].map(main).astype("string"))
 
 
 def write_register(reg: Register, out: Path) -> dict[str, Any]:
