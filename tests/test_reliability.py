@@ -641,6 +641,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reliability-county")  # one uninterrupted run shared by the two tests
 def test_two_runs_on_one_folder_at_once_are_refused_not_interleaved(reference: Reference) -> None:
     refused = reference.refused
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
@@ -701,6 +702,7 @@ def kill_when(params: Path, moment: Callable[[], bool], *extra: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("reliability-county")
 def test_a_run_killed_half_way_leaves_no_half_written_file_and_resume_gives_the_same_results(
     reference: Reference,
 ) -> None:
