@@ -63,6 +63,7 @@ from .manifest import (
 )
 from .notebook import KERNEL_NAME
 from .paths import REPO_DIR, safe_name
+from .redact import redact_text
 from .runconfig import RunConfig
 from .runlock import folder_lock, held_fds
 
@@ -356,8 +357,10 @@ def _stop_with_parent(poll_s: float = 1.0) -> None:
 
 
 def _error(kind: str, exc: BaseException) -> dict[str, Any]:
-    message = f"{type(exc).__name__}: {exc}"
-    return {"kind": kind, "ename": type(exc).__name__, "evalue": str(exc)[:500], "message": message[:500]}
+    # An error raised inside a rule may quote a row, ID number included: the manifest and console get it masked.
+    evalue = redact_text(str(exc))
+    message = f"{type(exc).__name__}: {evalue}"
+    return {"kind": kind, "ename": type(exc).__name__, "evalue": evalue[:500], "message": message[:500]}
 
 
 def _html_title(task: Task) -> str:

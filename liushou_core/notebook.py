@@ -21,6 +21,7 @@ from typing import Any
 import nbformat
 
 from .errors import ConfigError
+from .redact import redact_text
 
 #: The Jupyter kernel that ``make install`` registers into the virtualenv.
 KERNEL_NAME = "liushou"
@@ -77,7 +78,7 @@ class NotebookFailure:
         """One Chinese line for the console and the manifest."""
         where = f"第 {self.cell_index + 1} 个单元格" if self.cell_index is not None else "运行时"
         what = {"timeout": "超时", "dead_kernel": "内核意外退出", "cell_error": "出错"}.get(self.kind, "出错")
-        return f"{where}{what}：{self.ename}: {self.evalue}".strip()
+        return f"{where}{what}：{self.ename}: {redact_text(self.evalue)}".strip()
 
 
 class NotebookExecutionError(Exception):
