@@ -109,8 +109,12 @@ def _outside_header(issues: pd.DataFrame) -> list[InputProblem]:
     for (file, sheet), group in issues.groupby(keys, sort=False, dropna=False):  # per sheet
         rows = [str(r) for r in group["source_row"].head(ROWS_QUOTED)]
         more = f"等 {len(group)} 行" if len(group) > ROWS_QUOTED else ""
+        # each row's message starts with the column it names ("J 列没有表头…", table.outside_header_issues)
+        letters = group["message"].str.extract(r"^([A-Z]+) 列", expand=False).dropna().unique()
+        columns = "、".join(sorted(map(str, letters), key=lambda c: (len(c), c)))
         message = (
-            f"{where(str(file), sheet)}第 {'、'.join(rows)} 行{more}在没有表头的列里有内容，这些内容没有读取；"
+            f"{where(str(file), sheet)}第 {'、'.join(rows)} 行{more}在没有表头的列（{columns} 列）里有内容，"
+            "这些内容没有读取；"
             "请核对这些行是否因单元格里的逗号或多余的单元格而错位（详见问题数据清单）"
         )
         out.append(InputProblem("partial", str(file), _text(sheet), message))
