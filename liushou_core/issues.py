@@ -72,6 +72,8 @@ _RULES = [
     Rule("division_alias", "info", "名称简写", "{field}“{value}”按官方名称“{detail}”处理"),
     Rule("duplicate", "info", "重复登记", "与{detail}为同一人（身份证号相同），已合并，只计一次"),
     Rule("column_missing", "info", "未采集", "本表没有“{field}”列，按未采集处理"),
+    Rule("cells_outside_header", "warning", "表头以外的内容",
+         "{detail}"),
     Rule("column_duplicate", "info", "表头重复", "表头“{value}”与前面一列都是“{field}”，已采用前面一列"),
     # whole-file problems (row is empty)
     Rule("file_unreadable", "error", "文件无法读取", "{detail}"),

@@ -56,9 +56,7 @@ def input_problems(issues: pd.DataFrame, files: pd.DataFrame | None = None) -> l
     without_row = issues["row_key"].isna()
     out = _unread(issues[without_row & issues["rule"].isin(UNREAD_RULES)])
     out += _duplicate_columns(issues[without_row & issues["rule"].eq("column_duplicate")])
-    # the cleaner's value_unknown always names a field; intake's warning about cells outside the header
-    # names none (it is carried by value_unknown until issues.py has a rule of its own for it)
-    outside = issues["rule"].eq(OUTSIDE_HEADER_RULE) & issues["field"].isna() & ~without_row
+    outside = issues["rule"].eq(OUTSIDE_HEADER_RULE) & ~without_row
     out += _outside_header(issues[outside])
     if files is not None and "kind" in files:
         pages = files[files["kind"].eq("html") & files["status"].eq("ok")].sort_values("source_file")

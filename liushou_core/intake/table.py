@@ -348,17 +348,20 @@ def _duplicate_column(source_file: str, sheet: str, dup: Duplicate, codebook: Co
         f"{first} 列“{used}”和 {second} 列“{ignored}”都是“{codebook.headers[name]}”，"
         f"已采用 {first} 列，{second} 列没有读取；如果两列内容不同，请合并为一列后重新报送"
     )
-    # issues.py has no rule of its own for this yet (asked for: column_duplicate); until then the closest
-    # info rule carries it, with its own message
-    rule = "column_duplicate" if "column_duplicate" in RULES else "column_missing"
-    row = issue(rule, source_file=source_file, source_sheet=sheet, field=name, value=ignored, detail=detail)
+    row = issue(
+        "column_duplicate",
+        source_file=source_file,
+        source_sheet=sheet,
+        field=name,
+        value=ignored,
+        detail=detail,
+    )
     row.update(severity="info", message=f"表头重复：{detail}")
     return row
 
 
-#: The rule of a row with text outside the header. issues.py has no rule of its own for it yet (asked for:
-#: ``cells_outside_header``, a warning); until then the warning about an unreadable value carries it.
-OUTSIDE_HEADER_RULE = "cells_outside_header" if "cells_outside_header" in RULES else "value_unknown"
+#: The rule of a row with text in columns that have no header (a ragged CSV line, a stray cell).
+OUTSIDE_HEADER_RULE = "cells_outside_header"
 #: How much of a cell's text a message quotes (a hostile file may hold 100,000 characters in one cell).
 QUOTE_LIMIT = 40
 
