@@ -791,13 +791,14 @@ def run_command(
     params: Path, *, townships: Sequence[str] | None = None, jobs: int | None = None, resume: bool = False
 ) -> int:
     """``liushou run PARAMS.yaml [--township NAME ...] [--jobs N] [--resume]``: 0 if all finished, 1 if not."""
-    from .pipeline import clean_to_dir
     from .runconfig import load_run_config
+    from .streaming import stream_to_dir
 
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs 应为正整数，而不是 {jobs}")
     config = load_run_config(Path(params))
-    result = run_batch(config, clean_fn=clean_to_dir, townships=townships, jobs=jobs, resume=resume)
+    # The cleaning streams the returns one at a time: a county's batch and a province's use the same code.
+    result = run_batch(config, clean_fn=stream_to_dir, townships=townships, jobs=jobs, resume=resume)
     print(format_report(result, config.county))
     return result.exit_code
 

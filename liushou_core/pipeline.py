@@ -7,8 +7,9 @@ merged duplicate, or skipped non-data row — and ``summary.json`` shows that th
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,28 +78,82 @@ class Register:
 
     def summary(self) -> dict[str, Any]:
         """The figures of ``summary.json`` (PRODUCT.md §4.3)."""
-        fate = self.rows["fate"].value_counts()
-        by_cat = self.people["category"].value_counts()
-        by_town = self.people.groupby("township_code")["township"].agg(["first", "size"]).sort_index()
-        severity = self.issues["severity"].value_counts()
-        return {
-            "reference_date": self.reference_date.isoformat(),
-            "rows_in": int(len(self.rows)),
-            "people": int(len(self.people)),
-            "pending": int(fate.get(PENDING, 0)),
-            "duplicates_merged": int(fate.get(DUPLICATE, 0)),
-            "skipped": int(fate.get(SKIPPED, 0)),
-            "by_category": {c: int(by_cat.get(c, 0)) for c in CATEGORIES},
-            "by_township": {str(r["first"]): int(r["size"]) for _, r in by_town.iterrows()},
-            "files": int(len(self.files)),
-            "files_with_errors": int(self.files["status"].ne("ok").sum()) if len(self.files) else 0,
-            "issues_by_severity": {s: int(severity.get(s, 0)) for s in ("error", "warning", "info")},
-            "corrections": _status_counts(self.corrections_log),
-            "duplicate_decisions": _status_counts(self.decisions_log),
-            "liushou_version": __version__,
-            # the returns not read in full (files, sheets, cells), as the command says them
-            "input_problems": [p.to_dict() for p in input_problems(self.issues, self.files)],
-        }
+        return summary_figures(
+            Tally.of(self.rows, self.people, self.issues),
+            reference_date=self.reference_date,
+            files=self.files,
+            issues=self.issues,
+            corrections_log=self.corrections_log,
+            decisions_log=self.decisions_log,
+        )
+
+
+@dataclass
+class Tally:
+    """The counts of ``summary.json`` that come from the rows, the register and the issues; tallies of
+    parts of the returns add up to the tally of the whole (:mod:`liushou_core.streaming`)."""
+
+    rows_in: int = 0
+    fates: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    #: township code → (the township's name on its first row in the register, people)
+    townships: dict[str, tuple[str, int]] = field(default_factory=dict)
+    severities: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, people: pd.DataFrame, issues: pd.DataFrame) -> Tally:
+        by_town = people.groupby("township_code")["township"].agg(["first", "size"])
+        return cls(
+            rows_in=len(rows),
+            fates=Counter({str(k): int(v) for k, v in rows["fate"].value_counts().items()}),
+            categories=Counter({str(k): int(v) for k, v in people["category"].value_counts().items()}),
+            townships={str(c): (str(r["first"]), int(r["size"])) for c, r in by_town.iterrows()},
+            severities=Counter({str(k): int(v) for k, v in issues["severity"].value_counts().items()}),
+        )
+
+    def __add__(self, other: Tally) -> Tally:
+        towns = dict(self.townships)
+        for code, (name, n) in other.townships.items():
+            first, before = towns.get(code, (name, 0))
+            towns[code] = (first, before + n)
+        return Tally(
+            rows_in=self.rows_in + other.rows_in,
+            fates=self.fates + other.fates,
+            categories=self.categories + other.categories,
+            townships=towns,
+            severities=self.severities + other.severities,
+        )
+
+
+def summary_figures(
+    tally: Tally,
+    *,
+    reference_date: date,
+    files: pd.DataFrame,
+    issues: pd.DataFrame,
+    corrections_log: pd.DataFrame,
+    decisions_log: pd.DataFrame,
+) -> dict[str, Any]:
+    """The figures of ``summary.json``; ``issues`` must hold at least intake's own (file and sheet) issues."""
+    people = tally.fates.get(VERIFIED, 0)
+    return {
+        "reference_date": reference_date.isoformat(),
+        "rows_in": int(tally.rows_in),
+        "people": int(people),
+        "pending": int(tally.fates.get(PENDING, 0)),
+        "duplicates_merged": int(tally.fates.get(DUPLICATE, 0)),
+        "skipped": int(tally.fates.get(SKIPPED, 0)),
+        "by_category": {c: int(tally.categories.get(c, 0)) for c in CATEGORIES},
+        "by_township": {name: n for _, (name, n) in sorted(tally.townships.items())},
+        "files": int(len(files)),
+        "files_with_errors": int(files["status"].ne("ok").sum()) if len(files) else 0,
+        "issues_by_severity": {s: int(tally.severities.get(s, 0)) for s in ("error", "warning", "info")},
+        "corrections": _status_counts(corrections_log),
+        "duplicate_decisions": _status_counts(decisions_log),
+        "liushou_version": __version__,
+        # the returns not read in full (files, sheets, cells), as the command says them
+        "input_problems": [p.to_dict() for p in input_problems(issues, files)],
+    }
 
 
 def _status_counts(log: pd.DataFrame) -> dict[str, int]:
@@ -212,14 +267,17 @@ def clean_command(
     """The ``liushou clean`` command: print the accounting, then what in the returns was not read (one
     line per file or sheet, naming it and what to do); exit 1 if a file, sheet or cells were not read.
 
-    The output folder is locked while it is written (:mod:`liushou_core.runlock`).
+    The output folder is locked while it is written (:mod:`liushou_core.runlock`). The returns are cleaned
+    one at a time (:mod:`liushou_core.streaming`), so a province's returns fit in memory.
     """
+    from .streaming import stream_to_dir
+
     with folder_lock(out, "liushou clean"):
-        reg = clean_to_dir(inputs, out, reference_date, decisions, codebooks)
-    s = reg.summary()
+        result = stream_to_dir(inputs, out, reference_date, decisions, codebooks)
+    s = result.summary
     print(format_summary(s))
     print(f"输出：{out}")
-    problems = input_problems(reg.issues, reg.files)
+    problems = input_problems(result.file_issues, result.files)
     for line in format_problems(problems):
         print(line, file=sys.stderr)
     return 1 if blocking(problems) else 0
