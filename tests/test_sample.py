@@ -410,7 +410,15 @@ def test_realistic_people_ages_id_codes_and_guardians():
     born = p["birth_date"].dt.year
     assert (born[codes.isin(["512835", "512836"])] < 1985).all()  # codes from before Daying existed
     assert (codes[born >= 2000] == "510923").mean() > 0.9
-    children = p[p["category"] == "留守儿童"]
+    all_children = p[p["category"] == "留守儿童"]
+    # a handful are left with nobody (无人监护): no delegate, agreement unsigned, guardianship 差
+    alone = all_children["guardian_name"].isna()
+    assert 0 < alone.sum() < 0.01 * len(all_children)
+    assert (all_children.loc[alone, "father_status"] == "外出务工").all()
+    assert (all_children.loc[alone, "mother_status"] == "外出务工").all()
+    assert (all_children.loc[alone, "agreement_signed"] == "未签订").all()
+    assert (all_children.loc[alone, "guardianship_grade"] == "差").all()
+    children = all_children[~alone]
     assert set(children["guardian_relation"]) == {"祖父", "祖母", "外祖父", "外祖母", "其他亲属"}
     assert children["guardian_id_number"].map(valid_id).all()
     assert (children["agreement_signed"] == "已签订").mean() > 0.85

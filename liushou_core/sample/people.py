@@ -413,6 +413,19 @@ def fill(slots: pd.DataFrame, survey: Survey, rng: np.random.Generator) -> pd.Da
     incap_note = one_incapable & (r < 0.6)
     notes[incap_note] = np.where(incapable_is_mother[incap_note], "母亲重病", "父亲重残")
 
+    # A handful of children are left with nobody (无人监护: both parents away, no delegate named) — the hard
+    # alert the assistance workbook leads with. Drawn from a spawned generator so that every other value of
+    # the sample stays what it was for the seed.
+    (alone_rng,) = rng.spawn(1)
+    alone = is_child & ~one_incapable & (alone_rng.random(n) < 0.004)
+    for column in (g_name, relation, g_id, g_phone):
+        column[alone] = None
+    signed = np.where(alone, "未签订", signed).astype(object)
+    signed[~is_child] = None
+    agreement_date[alone] = np.datetime64("NaT")
+    grade = np.where(alone, "差", grade).astype(object)
+    grade[~is_child] = None
+
     columns = {
         "township_code": slots["township_code"].to_numpy(),
         "village_code": vcode,
