@@ -8,7 +8,8 @@ cleaner reads as one folder of returns (a province's returns arrive the same way
 Different seeds draw ID numbers independently, so two parts can give the same number to two different
 people, and the cleaner would rightly merge them as duplicates. :func:`ensure_county` therefore removes,
 from every part after the first, the rows of each person whose true ID (from the part's answer key) an
-earlier part already used, and records how many: every remaining person is a different person.
+earlier part already used, records how many, and adds parts until there are ``n`` people: every person
+is a different person.
 
     .venv/bin/python bench/synthetic.py 10000000     # prints the folder
 """
@@ -28,6 +29,7 @@ from liushou_core.paths import REPO_DIR
 
 CACHE = REPO_DIR / "outputs" / "bench"
 PART_PEOPLE = 1_000_000
+MIN_PART = 2_000
 SEED = 2018
 MARKER = "_bench.json"
 
@@ -37,47 +39,74 @@ def county_dir(n: int, seed: int = SEED) -> Path:
 
 
 def ensure_county(n: int, seed: int = SEED, *, log: bool = True) -> tuple[Path, dict[str, object]]:
-    """The folder of a synthetic county of ``n`` verified people (generated on first use) and its facts."""
+    """The folder of a synthetic county of ``n`` verified people (generated on first use) and its facts.
+
+    Beyond a million people, parts are added until there are ``n`` different people: a part loses the
+    people whose ID an earlier part used, so the last parts are small top-ups. A part that was finished
+    (it has its own marker) is kept if generation is interrupted and started again.
+    """
     from liushou_core.sample import write_large_csv
 
     folder = county_dir(n, seed)
     marker = folder / MARKER
     if marker.exists():
         return folder, json.loads(marker.read_text(encoding="utf-8"))
-    shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
     if n <= PART_PEOPLE:
+        shutil.rmtree(folder, ignore_errors=True)
         write_large_csv(folder, n=n, seed=seed)
         facts: dict[str, object] = {"people": n, "parts": 1, "removed_rows": 0, "removed_people": 0}
     else:
-        sizes = [PART_PEOPLE] * (n // PART_PEOPLE) + ([n % PART_PEOPLE] if n % PART_PEOPLE else [])
         seen: set[str] = set()
-        removed_rows = removed_people = 0
-        for i, size in enumerate(sizes):
+        people = removed_rows = removed_people = 0
+        i = 0
+        while people < n:
             part = folder / f"part-{i:02d}"
-            write_large_csv(part, n=size, seed=seed + i)
-            rows, people, ids = _drop_reused_ids(part, seen)
-            removed_rows, removed_people = removed_rows + rows, removed_people + people
+            done = part / "_part.json"
+            if done.exists():
+                record = json.loads(done.read_text(encoding="utf-8"))
+                key = pd.read_csv(
+                    part / "_answer_key.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+                )
+                ids = set(key["id_number"]) - {""}
+            else:
+                shutil.rmtree(part, ignore_errors=True)
+                # The generator needs a few thousand people to lay out every township's return; a top-up
+                # that overshoots drops its surplus people again.
+                size = max(min(PART_PEOPLE, n - people), MIN_PART)
+                write_large_csv(part, n=size, seed=seed + i)
+                rows, lost, ids = _drop_people(part, seen)
+                surplus = max(people + size - lost - n, 0)
+                if surplus:
+                    _drop_people(part, set(), surplus=surplus)
+                record = {"people": size - lost - surplus, "removed_rows": rows, "removed_people": lost}
+                done.write_text(json.dumps(record) + "\n", encoding="utf-8")
             seen |= ids
+            people += int(record["people"])
+            removed_rows += int(record["removed_rows"])
+            removed_people += int(record["removed_people"])
             if log:
-                print(f"  part {i + 1}/{len(sizes)}: {size:,} people, {people:,} removed "
-                      f"({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
-        facts = {"people": n - removed_people, "parts": len(sizes), "removed_rows": removed_rows,
-                 "removed_people": removed_people}  # fmt: skip
+                print(f"  part {i}: {record['people']:,} people kept, {record['removed_people']:,} removed; "
+                      f"{people:,} of {n:,} ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
+            i += 1
+        facts = {"people": people, "parts": i, "removed_rows": removed_rows, "removed_people": removed_people}
     facts["generate_s"] = round(time.perf_counter() - start, 1)
     marker.write_text(json.dumps(facts, indent=2) + "\n", encoding="utf-8")
     return folder, facts
 
 
-def _drop_reused_ids(part: Path, seen: set[str]) -> tuple[int, int, set[str]]:
-    """Remove from a part's CSV returns the rows of people whose true ID an earlier part used.
-
-    Returns the rows removed, the verified people among them, and the part's IDs (those kept).
-    """
+def _drop_people(part: Path, seen: set[str], surplus: int = 0) -> tuple[int, int, set[str]]:
+    """Remove from a part's CSV returns every row of the people whose true ID an earlier part used (in
+    ``seen``), or of the first ``surplus`` verified people. Returns the rows removed, the verified people
+    among them, and the IDs of the part's remaining people."""
     key_path = part / "_answer_key.csv"
     key = pd.read_csv(key_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     ids = set(key["id_number"]) - {""}
-    clash = key["id_number"].isin(seen & ids)
+    drop = seen & ids
+    if surplus:
+        verified = key.loc[key["fate"].eq("verified"), "id_number"]
+        drop = set(verified[~verified.isin(seen)].iloc[:surplus])
+    clash = key["id_number"].isin(drop)
     if clash.any():
         key["source_row"] = key["source_row"].astype(int)
         for source_file, rows in key[clash].groupby("source_file"):
@@ -88,7 +117,7 @@ def _drop_reused_ids(part: Path, seen: set[str]) -> tuple[int, int, set[str]]:
             key.loc[mine, "source_row"] -= np.searchsorted(removed, key.loc[mine, "source_row"].to_numpy())
         key[~clash].to_csv(key_path, index=False, encoding="utf-8-sig")
     people = int((clash & key["fate"].eq("verified")).sum())
-    return int(clash.sum()), people, ids - (seen & ids)
+    return int(clash.sum()), people, ids - drop
 
 
 def _drop_lines(path: Path, lines: set[int]) -> None:

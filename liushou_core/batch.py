@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import __version__
 from .errors import ConfigError
+from .executors import Executor, LocalExecutor
 from .manifest import (
     FAILED,
     OK,
@@ -511,6 +512,27 @@ def run_tasks(
                 item.log.close()
 
 
+def run_task(task: Task, run_dir: Path) -> NotebookRecord:
+    """Execute one task in its worker process and wait for it (stopped past its timeout); its record.
+
+    What a Dask worker runs for each notebook (:mod:`liushou_core.executors`).
+    """
+    running = _start(task)
+    timed_out = False
+    try:
+        while running.process.poll() is None:
+            if time.monotonic() - running.start > task.timeout + GRACE_S:
+                _stop(running.process)
+                timed_out = True
+                break
+            time.sleep(_POLL_S)
+    except BaseException:
+        _stop(running.process)
+        running.log.close()
+        raise
+    return _finish(running, run_dir, timed_out=timed_out)
+
+
 # ------------------------------------------------------------------------------------------------ batch
 
 
@@ -551,8 +573,12 @@ def run_batch(
     progress: bool = True,
     notebooks_dir: Path | None = None,
     kernel_name: str = KERNEL_NAME,
+    executor: Executor | None = None,
 ) -> BatchResult:
     """Clean, run every (or the chosen) township's workbooks in parallel, then the county overview.
+
+    ``executor`` decides where the notebooks run (:mod:`liushou_core.executors`; worker processes on this
+    machine by default); the manifest, failure isolation and ``resume`` are the same for all.
 
     ``clean_fn`` is the cleaner (``pipeline.clean_to_dir`` for the real run). Raises
     :class:`ConfigError` before anything runs when the kernel or a template is missing or a chosen
@@ -563,7 +589,7 @@ def run_batch(
         _remove_temporary_files(config.output)  # a killed run's; no writer is left (they hold the lock)
         return _run_batch(
             config, clean_fn=clean_fn, townships=townships, jobs=jobs, resume=resume, progress=progress,
-            notebooks_dir=notebooks_dir, kernel_name=kernel_name,
+            notebooks_dir=notebooks_dir, kernel_name=kernel_name, executor=executor or LocalExecutor(),
         )  # fmt: skip
 
 
@@ -597,6 +623,7 @@ def _run_batch(
     progress: bool,
     notebooks_dir: Path | None,
     kernel_name: str,
+    executor: Executor,
 ) -> BatchResult:
     from .notebook import check_kernel
     from .workbook import read_run
@@ -711,7 +738,7 @@ def _run_batch(
         write_manifest(manifest, run_dir)
 
     n_jobs = config.effective_jobs(jobs)
-    run_tasks(tasks, run_dir, jobs=n_jobs, on_done=done, progress=progress, description="乡镇工作簿")
+    executor.run(tasks, run_dir, jobs=n_jobs, on_done=done, progress=progress, description="乡镇工作簿")
 
     # 3. The county overview: after the townships, since it links to their workbooks.
     county_state = {
@@ -733,7 +760,9 @@ def _run_batch(
         result.reused.append(county_task.key)
     else:
         manifest.county = NotebookRecord(kind=COUNTY_KIND, fingerprint=county_task.fingerprint)
-        run_tasks([county_task], run_dir, jobs=1, on_done=done, progress=progress, description=COUNTY_TITLE)
+        executor.run(
+            [county_task], run_dir, jobs=1, on_done=done, progress=progress, description=COUNTY_TITLE
+        )
 
     manifest.finished = _now()
     write_manifest(manifest, run_dir)
@@ -788,9 +817,17 @@ def format_report(result: BatchResult, county: str) -> str:
 
 
 def run_command(
-    params: Path, *, townships: Sequence[str] | None = None, jobs: int | None = None, resume: bool = False
+    params: Path,
+    *,
+    townships: Sequence[str] | None = None,
+    jobs: int | None = None,
+    resume: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> int:
-    """``liushou run PARAMS.yaml [--township NAME ...] [--jobs N] [--resume]``: 0 if all finished, 1 if not."""
+    """``liushou run PARAMS.yaml [--township NAME ...] [--jobs N] [--resume] [--executor dask [--scheduler
+    ADDRESS]]``: 0 if all finished, 1 if not."""
+    from .executors import make_executor
     from .runconfig import load_run_config
     from .streaming import stream_to_dir
 
@@ -798,7 +835,10 @@ def run_command(
         raise ConfigError(f"--jobs 应为正整数，而不是 {jobs}")
     config = load_run_config(Path(params))
     # The cleaning streams the returns one at a time: a county's batch and a province's use the same code.
-    result = run_batch(config, clean_fn=stream_to_dir, townships=townships, jobs=jobs, resume=resume)
+    result = run_batch(
+        config, clean_fn=stream_to_dir, townships=townships, jobs=jobs, resume=resume,
+        executor=make_executor(executor, scheduler),
+    )  # fmt: skip
     print(format_report(result, config.county))
     return result.exit_code
 

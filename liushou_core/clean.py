@@ -17,8 +17,8 @@ import pyarrow as pa
 
 from . import dates, idcard, text
 from .codebook import Codebook, header_key
+from .distinct import per_combination, per_value
 from .divisions import AMBIGUOUS, MISSING, RESOLVED, UNKNOWN, resolve_townships, resolve_villages
-from .kernels import per_combination, per_value
 
 #: field → vocabulary of the codebook (``values:`` in params/codebook.yaml).
 VOCABULARY_OF = {
@@ -190,7 +190,7 @@ def normalise_blocks(
     the rows had been normalised at once: block by block, chunk by chunk.
 
     Each rule is a function of one cell (or, for villages, of the township and the village cell), so it is
-    evaluated once per distinct value (:func:`liushou_core.kernels.per_value`) and spread back to the rows.
+    evaluated once per distinct value (:func:`liushou_core.distinct.per_value`) and spread back to the rows.
     """
     keys = raw["row_key"].astype("string")
     out = raw[["row_key", "source_file", "source_sheet", "source_row", "sheet_index"]].copy()

@@ -71,7 +71,10 @@ def _cmd_payroll(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .batch import run_command
 
-    return run_command(args.params, townships=args.township, jobs=args.jobs, resume=args.resume)
+    return run_command(
+        args.params, townships=args.township, jobs=args.jobs, resume=args.resume, executor=args.executor,
+        scheduler=args.scheduler,
+    )  # fmt: skip
 
 
 def _cmd_share(args: argparse.Namespace) -> int:
@@ -145,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--township", action="append", metavar="NAME", help="只运行这些镇乡（可多次指定）")
     p.add_argument("--jobs", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
     p.add_argument("--resume", action="store_true", help="只重做失败的或输入、参数有变化的部分")
+    p.add_argument(
+        "--executor", choices=["local", "dask"], default="local",
+        help="工作簿在哪里运行：local 本机多进程（默认），dask 发送到 Dask 集群",
+    )  # fmt: skip
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None,
+        help="Dask 调度器地址（如 tcp://10.0.0.5:8786）；不指定则在本机启动临时集群",
+    )  # fmt: skip
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("share", help="为某个部门生成脱敏的共享文件（HTML 和 Excel，由部门配置决定内容）")

@@ -17,7 +17,7 @@ fixed sequence of blocks (one per rule and field), so the issues of several part
 block, are exactly those of the rows cleaned at once.
 
 Rules that are a function of a few cells are evaluated per distinct combination
-(:mod:`liushou_core.kernels`); rows are located by position, never by joining on ``row_key``.
+(:mod:`liushou_core.distinct`); rows are located by position, never by joining on ``row_key``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from .classify import FACT_LABELS, NEEDED_FACTS, Thresholds, classify
 from .clean import FINDING_COLUMNS, POSITION, concat_findings, finding_block, normalise_blocks
 from .codebook import Codebook
 from .dedupe import mark_duplicates
+from .distinct import per_combination, per_value
 from .issues import ISSUE_COLUMNS, RULES
-from .kernels import per_combination, per_value
 from .register import Person
 
 VERIFIED, PENDING, DUPLICATE, SKIPPED = "verified", "pending", "duplicate", "skipped"

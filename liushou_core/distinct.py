@@ -1,11 +1,11 @@
-"""Column kernels: apply a rule once per distinct value (or combination of values) and spread the result back.
+"""Distinct values: apply a rule once per distinct value (or combination of values) and spread the result back.
 
 A county's columns repeat themselves: a million rows hold a few hundred village spellings, a few dozen
 vocabulary spellings, some thirty thousand birth dates, a few thousand combinations of the facts the
 definitions look at. The rules of :mod:`liushou_core.clean` and :mod:`liushou_core.classify` are functions of
 a cell (or of a few cells of one row), so evaluating them on the distinct values and taking the results back
 by each row's code gives the same column at a fraction of the cost. The rules themselves stay where they are;
-these kernels only decide how often they run.
+these functions only decide how often they run.
 
 Codes come from Arrow's hash kernels (``dictionary_encode``), so the spreading is a ``take``: no Python loop
 over rows, no object arrays.

@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 
 from liushou_core import text
-from liushou_core.kernels import combine_codes, factorize, mostly_distinct, per_combination, per_value
+from liushou_core.distinct import combine_codes, factorize, mostly_distinct, per_combination, per_value
 
 cells = st.lists(
     st.one_of(st.none(), st.sampled_from(["回马", " 回马镇", "ｘ１", "", "外出务工", "金竹 村"])), max_size=40
