@@ -368,14 +368,14 @@ def _html_title(task: Task) -> str:
     return f"{task.township} {task.title}" if task.township else task.title
 
 
-def _start(task: Task) -> _Running:
+def _start(task: Task, env: Mapping[str, str] | None = None) -> _Running:
     for path in (Path(task.result), Path(task.log)):
         path.parent.mkdir(parents=True, exist_ok=True)
     Path(task.result).unlink(missing_ok=True)
     spec = Path(task.result).with_suffix(".task.json")
     spec.write_text(json.dumps(asdict(task), ensure_ascii=False), encoding="utf-8")
     log = Path(task.log).open("wb")  # noqa: SIM115 - handed to the worker, closed in _finish
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", _PARENT_ENV: str(os.getpid())}
+    env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8", _PARENT_ENV: str(os.getpid())}
     extra: dict[str, Any] = (
         # its own process group: a timeout stops the worker and its kernel; it holds the run's lock too
         {"start_new_session": True, "pass_fds": held_fds()}
@@ -480,8 +480,12 @@ def run_tasks(
     on_done: Callable[[Task, NotebookRecord], None],
     progress: bool = True,
     description: str = "工作簿",
+    env: Mapping[str, str] | None = None,
 ) -> None:
-    """Execute ``tasks`` in at most ``jobs`` worker processes; call ``on_done`` as each one ends."""
+    """Execute ``tasks`` in at most ``jobs`` worker processes; call ``on_done`` as each one ends.
+
+    ``env`` is added to the workers' environment (:mod:`liushou_core.warmkernel` passes its kernel spec).
+    """
     from tqdm import tqdm
 
     queue = deque(tasks)
@@ -491,7 +495,7 @@ def run_tasks(
         try:
             while queue or running:
                 while queue and len(running) < jobs:
-                    running.append(_start(queue.popleft()))
+                    running.append(_start(queue.popleft(), env))
                 time.sleep(_POLL_S)
                 for item in list(running):
                     timed_out = False

@@ -14,6 +14,7 @@ others go on, on a cluster as on one machine.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -44,7 +45,15 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Worker processes on this machine, at most ``jobs`` at a time."""
+    """Worker processes on this machine, at most ``jobs`` at a time.
+
+    With ``warm`` (the default where the system allows it), each notebook's kernel is forked from a process
+    that has already imported the workbooks' libraries (:mod:`liushou_core.warmkernel`) instead of starting
+    cold; every kernel is still a new process used for one notebook only.
+    """
+
+    def __init__(self, warm: bool = True) -> None:
+        self.warm = warm
 
     def run(
         self,
@@ -57,8 +66,21 @@ class LocalExecutor:
         description: str,
     ) -> None:
         from .batch import run_tasks
+        from .warmkernel import supported, warm_kernels
 
-        run_tasks(tasks, run_dir, jobs=jobs, on_done=on_done, progress=progress, description=description)
+        if not tasks:
+            return
+        with contextlib.ExitStack() as stack:
+            env = stack.enter_context(warm_kernels(tasks[0].kernel_name)) if self.warm and supported() else {}
+            run_tasks(
+                tasks,
+                run_dir,
+                jobs=jobs,
+                on_done=on_done,
+                progress=progress,
+                description=description,
+                env=env,
+            )
 
 
 def run_on_worker(task: dict[str, Any], run_dir: str) -> dict[str, Any]:

@@ -134,6 +134,7 @@ def execute_notebook(
             str(template),
             str(tmp),
             parameters=dict(parameters),
+            engine_name=_engine(),
             kernel_name=kernel_name,
             progress_bar=False,
             log_output=False,
@@ -157,6 +158,74 @@ def execute_notebook(
         tmp.unlink(missing_ok=True)
     if failure is not None:
         raise NotebookExecutionError(failure)
+
+
+_ENGINE = "liushou"
+
+
+def _engine() -> str:
+    """papermill's nbclient engine, saving the partial notebook less often (registered once, by name).
+
+    papermill writes the whole notebook before and after every cell, markdown included: a township
+    workbook has some forty cells and megabytes of tables, so that is most of what running it costs beyond
+    its imports. What a stopped run needs — the outputs so far and which cell was running — is written
+    when each *code* cell starts; a failing cell, and the end, still write the whole notebook.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    if _ENGINE in papermill_engines._engines:
+        return _ENGINE
+
+    class Manager(NotebookExecutionManager):
+        quiet = False
+
+        def save(self, **kwargs: Any) -> None:
+            if not self.quiet:
+                super().save(**kwargs)
+
+        def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+            self.quiet = cell.get("cell_type") != "code"
+            try:
+                super().cell_start(cell, cell_index, **kwargs)
+            finally:
+                self.quiet = False
+
+        def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+            self.quiet = True  # the next code cell's start (or the end) writes it
+            try:
+                super().cell_complete(cell, cell_index, **kwargs)
+            finally:
+                self.quiet = False
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(  # papermill's Engine.execute_notebook, with the manager above
+            cls,
+            nb: Any,
+            kernel_name: str,
+            output_path: str | None = None,
+            progress_bar: bool = True,
+            log_output: bool = False,
+            autosave_cell_every: int = 30,
+            **kwargs: Any,
+        ) -> Any:
+            nb_man = Manager(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=autosave_cell_every,
+            )
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register(_ENGINE, Engine)
+    return _ENGINE
 
 
 def _running_cell(ipynb: Path) -> tuple[int | None, str | None]:
