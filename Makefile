@@ -9,7 +9,7 @@ KERNEL := liushou
 DEMO   := outputs/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck lab bench clean-outputs
+.PHONY: help install demo test lint typecheck lab bench bench-quick clean-outputs
 
 help:  ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,8 +43,11 @@ lint: $(STAMP)  ## ruff check and format check
 typecheck: $(STAMP)  ## mypy on the package
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## Benchmarks: clean on the sample county and on 1,000,000 synthetic rows (bench/results/)
-	$(BIN)/python bench/bench_clean.py
+bench: $(STAMP)  ## Benchmarks: clean + payroll on the sample, 1M and 10M people; speed-up; batch vs floor (bench/results/)
+	$(BIN)/python bench/run.py
+
+bench-quick: $(STAMP)  ## The benchmarks on the sample county and 100,000 people (a few minutes)
+	$(BIN)/python bench/run.py --quick
 
 lab: $(STAMP)  ## Open JupyterLab on notebooks/ (installs JupyterLab on first use)
 	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'

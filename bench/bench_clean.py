@@ -1,14 +1,19 @@
-"""Benchmark: ``liushou clean`` on the sample county and on large synthetic counties.
+"""Benchmark: ``liushou clean`` (intake, cleaning, classification, every output) and a month's payroll, on the
+sample county and on synthetic counties of any size.
 
-Each size runs in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own. Prints a table and
-writes ``bench/results/clean.json``. Usage: ``python bench/bench_clean.py [--sizes 1000000 ...]``.
+Each size runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the synthetic counties are
+generated once (``bench/synthetic.py``) and not counted. Cleaning is :func:`liushou_core.streaming.
+stream_to_dir`, what ``liushou clean`` and ``liushou run`` use. Prints one line per size and writes
+``bench/results/clean.json``.
+
+    .venv/bin/python bench/bench_clean.py [--sizes 0 1000000 ...]     # 0 = the sample county
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import resource
 import subprocess
 import sys
@@ -16,58 +21,89 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
+MONTH = "2018-01"
 
 
-def _one(size: int, work: Path) -> dict[str, float | int | str]:
-    """Generate a county of ``size`` verified people (0 = the sample county) and clean it; measure."""
-    from liushou_core.pipeline import clean_to_dir
-    from liushou_core.sample import write_large_csv, write_sample
+def measure(size: int, work: Path) -> dict[str, Any]:
+    """Clean a county of ``size`` people (0 = the sample county) into ``work`` and pay a month; measure."""
+    from liushou_core.allowances import payroll, read_people
+    from liushou_core.atomic import write_parquet
+    from liushou_core.streaming import stream_to_dir
 
-    t0 = time.perf_counter()
     if size == 0:
-        write_sample(work / "returns", seed=2018)
+        from liushou_core.sample import write_sample
+
+        returns = work / "sample"
+        write_sample(returns, seed=2018)
+        label, generated = "sample county (10 xlsx + GBK csv)", None
     else:
-        write_large_csv(work / "returns", n=size, seed=2018)
+        sys.path.insert(0, str(Path(__file__).parent))
+        from synthetic import ensure_county
+
+        returns, facts = ensure_county(size, log=False)
+        label, generated = f"synthetic {size:,} people (csv)", facts
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    streamed = stream_to_dir([returns], work / "clean", reference_date=date(2017, 12, 31))
     t1 = time.perf_counter()
-    reg = clean_to_dir([work / "returns"], work / "clean", reference_date=date(2017, 12, 31))
+    lines = payroll(read_people(work / "clean" / "people.parquet"), MONTH)
+    write_parquet(lines, work / "payroll.parquet")
     t2 = time.perf_counter()
-    s = reg.summary()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    s = streamed.summary
     return {
-        "county": "sample (xlsx + GBK csv)" if size == 0 else f"synthetic {size:,} (csv)",
+        "county": label,
         "rows_in": s["rows_in"],
         "people": s["people"],
-        "generate_s": round(t1 - t0, 2),
-        "clean_s": round(t2 - t1, 2),
-        "rows_per_s": round(s["rows_in"] / (t2 - t1)),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "issues": sum(s["issues_by_severity"].values()),
+        "payroll_lines": len(lines),
+        "clean_s": round(t1 - t0, 1),
+        "payroll_s": round(t2 - t1, 1),
+        "total_s": round(t2 - t0, 1),
+        "rows_per_s": round(s["rows_in"] / (t2 - t0)),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "major_page_faults": usage.ru_majflt,
+        "load_before": [round(x, 2) for x in load_before],
+        "load_after": [round(x, 2) for x in os.getloadavg()],
+        "generated": generated,
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[0, 1_000_000], help="0 = the sample county")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(_one(args.child, Path(tmp))))
-        return 0
+def run_sizes(sizes: list[int], *, echo: bool = True) -> list[dict[str, Any]]:
+    """Each size in its own process (generating a synthetic county first if it is not cached)."""
     rows = []
-    for size in args.sizes:
+    for size in sizes:
+        if size:  # generate outside the measured process
+            subprocess.run([sys.executable, str(Path(__file__).with_name("synthetic.py")), str(size)], check=True,
+                           stdout=subprocess.DEVNULL)  # fmt: skip
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True, check=True
         )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]
-        print(f"{r['county']:<28} rows_in {r['rows_in']:>10,}  clean {r['clean_s']:>7.1f} s  "
-              f"{r['rows_per_s']:>9,} rows/s  peak {r['peak_rss_mib']:>6,} MiB")  # fmt: skip
+        if echo:
+            print(f"{r['county']:<36} rows {r['rows_in']:>11,}  clean {r['clean_s']:>7.1f} s  payroll "
+                  f"{r['payroll_s']:>5.1f} s  {r['rows_per_s']:>7,} rows/s  peak {r['peak_rss_mib']:>6,} MiB  "
+                  f"load {r['load_before'][0]:.1f}", flush=True)  # fmt: skip
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[0, 1_000_000], help="0 = the sample county")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        with tempfile.TemporaryDirectory(prefix="liushou-bench-") as tmp:
+            print(json.dumps(measure(args.child, Path(tmp)), ensure_ascii=False))
+        return 0
+    rows = run_sizes(args.sizes)
     RESULTS.mkdir(exist_ok=True)
-    meta = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, {platform.processor() or ''}".strip(", "),
-            "python": platform.python_version()}  # fmt: skip
     (RESULTS / "clean.json").write_text(
-        json.dumps({"meta": meta, "results": rows}, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return 0
 

@@ -484,8 +484,16 @@ def payroll(people: Iterable[dict[str, Any]], month: str, params: ParameterSet |
             lines.append({"id_number": p["id_number"], "township_code": p["township_code"],
                           "village_code": p["village_code"], "group": p["group"], "age": age,
                           "tier": scale.labels[tier], "month": month, "amount": scale.amounts[tier]})  # fmt: skip
-    lines.sort(key=lambda x: (x["township_code"], x["village_code"], x["group"] is None, x["group"] or "",
-                              x["id_number"]))  # fmt: skip
+
+    def group_number(group: object) -> float:
+        # Groups are typed as 3, 3组 or 03: ordered by their number, so 2组 comes before 10组.
+        digits = re.search(r"\d+", group, re.ASCII) if isinstance(group, str) else None
+        return int(digits[0]) if digits else float("inf")
+
+    lines.sort(
+        key=lambda x: (x["township_code"], x["village_code"], group_number(x["group"]), x["group"] is None,
+                       x["group"] or "", x["id_number"])
+    )  # fmt: skip
     return pd.DataFrame(lines)
 
 

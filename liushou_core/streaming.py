@@ -57,6 +57,8 @@ from .issues import ISSUE_COLUMNS, SKIP_RULES, Issues
 from .pipeline import Register, Tally, build_register, default_reference_date, summary_figures
 
 SPILL_DIR = ".parts"
+#: Returns are read one at a time and cleaned in parts of about this many rows (a few hundred MB of memory).
+PART_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,10 @@ def stream_to_dir(
     reference_date: date | None = None,
     decisions: Path | None = None,
     codebooks: Sequence[Path] = (),
+    *,
+    part_rows: int = PART_ROWS,
 ) -> Streamed:
-    """Read, clean and write like :func:`~liushou_core.pipeline.clean_to_dir`, one return at a time."""
+    """Read, clean and write like :func:`~liushou_core.pipeline.clean_to_dir`, one part at a time."""
     cb = load_codebook(codebooks)
     ref = reference_date or default_reference_date()
     dec = read_decisions(decisions, cb) if decisions is not None else None
@@ -172,13 +176,19 @@ def stream_to_dir(
     shutil.rmtree(spill, ignore_errors=True)
     spill.mkdir(parents=True)
     try:
-        return _stream(inputs, out, spill, ref, cb, dec)
+        return _stream(inputs, out, spill, ref, cb, dec, part_rows)
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 
 
 def _stream(
-    inputs: Sequence[Path], out: Path, spill: Path, ref: date, cb: Codebook, dec: pd.DataFrame | None
+    inputs: Sequence[Path],
+    out: Path,
+    spill: Path,
+    ref: date,
+    cb: Codebook,
+    dec: pd.DataFrame | None,
+    part_rows: int,
 ) -> Streamed:
     thresholds = Thresholds.at(ref)
     empty = build_register(read_returns([], cb), ref, codebook=cb, thresholds=thresholds)
@@ -189,13 +199,8 @@ def _stream(
     correction_logs: list[pd.DataFrame] = []
     kept: list[_Kept] = []
 
-    # 1. Each return on its own: corrections, cleaning, its issues; its rows put aside.
-    for intake in read_by_file(inputs, cb):
-        files.append(intake.files)
-        file_issues.append(intake.issues[~intake.issues["rule"].isin(SKIP_RULES)])
-        rows = intake.rows.reset_index(drop=True)
-        if not len(rows):
-            continue
+    # 1. Each part on its own: corrections, cleaning, its issues; its rows put aside.
+    def clean(rows: pd.DataFrame) -> None:
         if corrections is not None:
             mine = corrections[corrections["row_key"].isin(set(rows["row_key"]))]
             if mine["correction"].notna().any():
@@ -213,7 +218,21 @@ def _stream(
         part.rows.to_parquet(spill / f"{k}.rows.parquet", index=False)
         part.cleaned.to_parquet(spill / f"{k}.cleaned.parquet", index=False)
         errors.to_parquet(spill / f"{k}.errors.parquet", index=False)
-        del part, rows, issues, found, where
+
+    # Small returns are cleaned together (a part of about PART_ROWS rows): a part's fixed costs are paid
+    # once, and a county's returns make one part.
+    waiting: list[pd.DataFrame] = []
+    for intake in read_by_file(inputs, cb):
+        files.append(intake.files)
+        file_issues.append(intake.issues[~intake.issues["rule"].isin(SKIP_RULES)])
+        if len(intake.rows):
+            waiting.append(intake.rows)
+        if sum(len(w) for w in waiting) >= part_rows:
+            clean(pd.concat(waiting, ignore_index=True))
+            waiting = []
+    if waiting:
+        clean(pd.concat(waiting, ignore_index=True))
+    del waiting
 
     # 2. Duplicates across all the returns.
     every = pd.concat(candidates, ignore_index=True)
@@ -221,7 +240,8 @@ def _stream(
     dups, decisions_log = find_duplicates(every, dd)
     dup_ids = _values(dups["id_number"])
     group_keys = every.loc[_among(every["id_number"], dup_ids), "row_key"]
-    del every, candidates
+    del every
+    candidates.clear()
     dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.

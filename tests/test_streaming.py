@@ -145,11 +145,12 @@ def _assert_same(a: dict[str, object], b: dict[str, object]) -> None:
             assert x == y, name
 
 
+@pytest.mark.parametrize("part_rows", [1, 1_000_000])  # every return on its own; all of them together
 def test_cleaning_return_by_return_writes_the_same_files_as_cleaning_at_once(
-    returns: Path, tmp_path: Path
+    returns: Path, tmp_path: Path, part_rows: int
 ) -> None:
     clean_to_dir([returns], tmp_path / "at_once", REF)
-    streamed = stream_to_dir([returns], tmp_path / "streamed", REF)
+    streamed = stream_to_dir([returns], tmp_path / "streamed", REF, part_rows=part_rows)
     _assert_same(_outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed"))
     assert streamed.summary["duplicates_merged"] >= 2  # the child and the elder are listed in several files
     assert not (tmp_path / "streamed" / ".parts").exists()
@@ -174,7 +175,7 @@ def test_corrections_and_duplicate_decisions_apply_the_same_way_when_streaming(
         }
     ).to_csv(decisions, index=False, encoding="utf-8-sig")
     clean_to_dir([returns], tmp_path / "at_once", REF, decisions=decisions)
-    stream_to_dir([returns], tmp_path / "streamed", REF, decisions=decisions)
+    stream_to_dir([returns], tmp_path / "streamed", REF, decisions=decisions, part_rows=1)
     a, b = _outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed")
     _assert_same(a, b)
     assert len(b["corrections_log.parquet"]) == 3  # type: ignore[arg-type]
