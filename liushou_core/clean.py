@@ -173,7 +173,9 @@ def _village_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _phone_cells(values: pd.Series) -> pd.DataFrame:
-    return text.normalise_phone(values).assign(text=text.normalise_text(values))
+    ph = text.normalise_phone(values)
+    # The cell as typed is kept only where the number is not valid: normalise just those.
+    return ph.assign(text=text.normalise_text(values.where(ph["phone_valid"].eq(False).to_numpy())))
 
 
 def _months_cells(values: pd.Series) -> pd.DataFrame:

@@ -231,7 +231,8 @@ def settle(part: Part, duplicate_pos: np.ndarray) -> Settled:
 
 def fill_file_township(rows: pd.DataFrame) -> pd.Series:
     """A row's township, or for rows without one (skipped, unresolved) the main township of its file."""
-    main = rows.dropna(subset=["township"]).groupby("source_file")["township"].agg(lambda s: s.mode().iat[0])
+    known = rows.loc[rows["township"].notna().to_numpy(), ["source_file", "township"]]
+    main = known.groupby("source_file")["township"].agg(lambda s: s.mode().iat[0])
     return rows["township"].astype("string").fillna(rows["source_file"].map(main).astype("string"))
 
 
