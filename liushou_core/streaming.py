@@ -293,8 +293,12 @@ def _stream(
     try:
         for table in _whole_order(kept, head, tail):
             issue_writer.write_table(table)
-            some = table.to_pandas()
-            listed.append(some[some["severity"].isin(["error", "warning"]) | some["rule"].eq("duplicate")])
+            # The problem lists show errors, warnings and duplicates: only those become a frame.
+            shown_rule = pc.or_(
+                pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"])),
+                pc.equal(table.column("rule"), "duplicate"),
+            )
+            listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
         issue_writer.close(empty.issues)
     except BaseException:
         issue_writer.abort()
