@@ -104,3 +104,13 @@ def test_the_executor_is_chosen_by_name_and_a_scheduler_needs_dask() -> None:
         make_executor("local", "tcp://127.0.0.1:8786")
     with pytest.raises(ConfigError, match="--executor"):
         make_executor("spark")
+
+
+def test_the_run_command_takes_an_executor_and_a_scheduler_address() -> None:
+    from liushou_core.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["run", "county.yaml", "--executor", "dask", "--scheduler", "tcp://10.0.0.5:8786"]
+    )
+    assert (args.executor, args.scheduler) == ("dask", "tcp://10.0.0.5:8786")
+    assert build_parser().parse_args(["run", "county.yaml"]).executor == "local"
