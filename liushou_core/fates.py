@@ -32,7 +32,7 @@ from .classify import FACT_LABELS, NEEDED_FACTS, Thresholds, classify
 from .clean import FINDING_COLUMNS, POSITION, concat_findings, finding_block, normalise_blocks
 from .codebook import Codebook
 from .dedupe import mark_duplicates
-from .distinct import per_combination, per_value
+from .distinct import factorize, per_combination, per_value
 from .issues import ISSUE_COLUMNS, RULES
 from .register import Person
 
@@ -230,10 +230,22 @@ def settle(part: Part, duplicate_pos: np.ndarray) -> Settled:
 
 
 def fill_file_township(rows: pd.DataFrame) -> pd.Series:
-    """A row's township, or for rows without one (skipped, unresolved) the main township of its file."""
-    known = rows.loc[rows["township"].notna().to_numpy(), ["source_file", "township"]]
-    main = known.groupby("source_file")["township"].agg(lambda s: s.mode().iat[0])
-    return rows["township"].astype("string").fillna(rows["source_file"].map(main).astype("string"))
+    """A row's township, or for rows without one (skipped, unresolved) the main township of its file: the
+    most frequent, the first in sort order on a tie (as ``Series.mode`` gives it)."""
+    files, _ = factorize(rows["source_file"])
+    towns, names = factorize(rows["township"])
+    if not len(names):  # no row has a township
+        return rows["township"].astype("string")
+    known = towns >= 0
+    counts = np.zeros((int(files.max(initial=-1)) + 1, len(names)), dtype=np.int64)
+    np.add.at(counts, (files[known], towns[known]), 1)
+    rank = np.argsort(np.argsort(names.to_numpy(dtype=object)))  # each name's place in sort order
+    # Among a file's most frequent townships, the one first in sort order.
+    best = np.where(counts == counts.max(axis=1, keepdims=True), rank, len(names)).argmin(axis=1)
+    main = np.where(counts.max(axis=1) > 0, best, -1)
+    fill = main[files]
+    filled = pd.Series(names.array.take(fill, allow_fill=True), index=rows.index, dtype="string")
+    return rows["township"].astype("string").fillna(filled)
 
 
 # -------------------------------------------------------------------------------------------- issues
