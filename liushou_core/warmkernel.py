@@ -175,10 +175,13 @@ def warm_kernels(kernel_name: str) -> Iterator[dict[str, str]]:
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    if spec.argv[-4:-1] != ["-m", "ipykernel_launcher", "-f"]:
+        yield {}  # not an ipykernel started the usual way: its kernels start cold
+        return
     folder = Path(tempfile.mkdtemp(prefix="liushou-warm-"))
     socket_path = str(folder / "template.sock")
     python = spec.argv[0]
-    flags = [a for a in spec.argv[1 : spec.argv.index("-m")]] if "-m" in spec.argv else []
+    flags = spec.argv[1 : spec.argv.index("-m")]
     kernel_dir = folder / "kernels" / kernel_name
     kernel_dir.mkdir(parents=True)
     launcher = Path(__file__).with_name("_warm_launcher.py")
