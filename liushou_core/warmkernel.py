@@ -84,6 +84,8 @@ def serve(socket_path: str, parent: int) -> None:
                 _fork_kernel(server, conn)
             except (OSError, ValueError) as exc:  # a launcher that went away: it starts a cold kernel
                 print(f"warm kernel not started: {exc}", file=sys.stderr, flush=True)
+    # The run that started it is gone (killed before it could clean up): leave no folder behind.
+    shutil.rmtree(Path(socket_path).parent, ignore_errors=True)
 
 
 def _reap(_signum: int, _frame: Any) -> None:
