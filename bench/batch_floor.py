@@ -27,21 +27,22 @@ from typing import Any
 
 import nbformat
 
-from liushou_core.batch import NOTEBOOK_KINDS, Task, run_batch
-from liushou_core.executors import LocalExecutor
-from liushou_core.manifest import OK, NotebookRecord
-from liushou_core.notebook import KERNEL_NAME
+from liushou_core.batch.execute import KERNEL_NAME
+from liushou_core.batch.executors import LocalExecutor
+from liushou_core.batch.manifest import OK, NotebookRecord
+from liushou_core.batch.run import NOTEBOOK_KINDS, Task, run_batch
+from liushou_core.batch.settings import RunConfig, parse_run_config
+from liushou_core.cleaning.streaming import stream_to_dir
 from liushou_core.paths import REPO_DIR
-from liushou_core.runconfig import RunConfig, parse_run_config
 from liushou_core.sample import write_sample
-from liushou_core.streaming import stream_to_dir
 
 PLOTS = {"investigation": 2, "assistance": 1, "county": 3}
 
 FLOOR_CELL = """\
 import pandas as pd
 from matplotlib.figure import Figure
-from liushou_core import plots, workbook
+from liushou_core.workbooks import plots
+from liushou_core.workbooks import workbook
 plots.setup_theme()
 figures = []
 for i in range(N_PLOTS):

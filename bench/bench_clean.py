@@ -2,7 +2,7 @@
 sample county and on synthetic counties of any size.
 
 Each size runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the synthetic counties are
-generated once (``bench/synthetic.py``) and not counted. Cleaning is :func:`liushou_core.streaming.
+generated once (``bench/synthetic.py``) and not counted. Cleaning is :func:`liushou_core.cleaning.streaming.
 stream_to_dir`, what ``liushou clean`` and ``liushou run`` use. Prints one line per size and writes
 ``bench/results/clean.json``.
 
@@ -29,7 +29,7 @@ MONTH = "2018-01"
 
 def measure(size: int, work: Path) -> dict[str, Any]:
     """Clean a county of ``size`` people (0 = the sample county) into ``work`` and pay a month; measure."""
-    from liushou_core.streaming import stream_to_dir
+    from liushou_core.cleaning.streaming import stream_to_dir
 
     if size == 0:
         from liushou_core.sample import write_sample
@@ -78,8 +78,8 @@ def measure(size: int, work: Path) -> dict[str, Any]:
 
 def pay(people: Path, out: Path) -> dict[str, Any]:
     """A month's payroll from a register, as ``liushou payroll`` reads and writes it (without the Excel)."""
-    from liushou_core.allowances import payroll, read_people
     from liushou_core.atomic import write_parquet
+    from liushou_core.rules.allowances import payroll, read_people
 
     start = time.perf_counter()
     lines = payroll(read_people(people), MONTH)

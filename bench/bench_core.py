@@ -27,10 +27,10 @@ MONTH = "2018-01"
 
 
 def measure(returns: Path, label: str) -> dict[str, Any]:
-    from liushou_core.allowances import payroll
-    from liushou_core.codebook import load_codebook
-    from liushou_core.intake import read_returns
-    from liushou_core.pipeline import build_register
+    from liushou_core.cleaning.intake import read_returns
+    from liushou_core.cleaning.pipeline import build_register
+    from liushou_core.rules.allowances import payroll
+    from liushou_core.values.codebook import load_codebook
 
     ref = date(2017, 12, 31)
     cb = load_codebook()

@@ -1,7 +1,7 @@
 """A straightforward row-by-row implementation of the cleaning rules and the payroll, for comparison.
 
 It applies the rules of ``docs/pipeline.md`` (IDs, dates, sex, vocabularies, divisions, classification,
-duplicates, fates) and of :mod:`liushou_core.allowances` (a month's 高龄补贴) the obvious way: plain Python
+duplicates, fates) and of :mod:`liushou_core.rules.allowances` (a month's 高龄补贴) the obvious way: plain Python
 loops over the rows, one cell at a time, with ``re`` and ``unicodedata``. It shares only the rule *data* with
 the package (the codebook's vocabularies, the official division names and their spellings, the address codes,
 the definitions' thresholds and the allowance scale), never its column-wise code, so it is both the yardstick
@@ -28,14 +28,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from liushou_core import divisions, idcard
-from liushou_core.allowances import OLD_AGE_SCALE, START_RULE
-from liushou_core.classify import NEEDED_FACTS, Thresholds
-from liushou_core.clean import DATE_FIELDS, PHONE_FIELDS, TEXT_FIELDS, VOCABULARY_OF
-from liushou_core.codebook import Codebook, header_key
+from liushou_core.cleaning.classify import NEEDED_FACTS, Thresholds
+from liushou_core.cleaning.normalise import DATE_FIELDS, PHONE_FIELDS, TEXT_FIELDS, VOCABULARY_OF
 from liushou_core.issues import RULES
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.register import CATEGORIES
+from liushou_core.rules.allowances import OLD_AGE_SCALE, START_RULE
+from liushou_core.values import divisions, idcard
+from liushou_core.values.codebook import Codebook, header_key
 
 CHILD, WOMAN, ELDER = CATEGORIES
 ERRORS = frozenset(r.code for r in RULES.values() if r.severity == "error")
@@ -549,10 +549,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str]) -> int:
-    from liushou_core.allowances import payroll as fast_payroll
-    from liushou_core.codebook import load_codebook
-    from liushou_core.intake import read_returns
-    from liushou_core.pipeline import build_register
+    from liushou_core.cleaning.intake import read_returns
+    from liushou_core.cleaning.pipeline import build_register
+    from liushou_core.rules.allowances import payroll as fast_payroll
+    from liushou_core.values.codebook import load_codebook
 
     ref_date = dt.date(2017, 12, 31)
     folder = Path(argv[0]) if argv else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .errors import ConfigError, DecisionsError, InputFileError, LiushouError, ParameterError
+from liushou_core.errors import ConfigError, DecisionsError, InputFileError, LiushouError, ParameterError
 
 try:
     __version__ = version("liushou")

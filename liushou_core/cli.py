@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from . import __version__
-from .errors import LiushouError
-from .redact import redact_text
+from liushou_core import __version__
+from liushou_core.errors import LiushouError
+from liushou_core.values.redact import redact_text
 
 
 def _date(text: str) -> date:
@@ -35,7 +35,7 @@ def _month(text: str) -> str:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from .sample import write_sample
+    from liushou_core.sample import write_sample
 
     result = write_sample(args.out, seed=args.seed, survey_round=args.round)
     print(result.describe())
@@ -43,7 +43,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_command
+    from liushou_core.rounds.compare import compare_command
 
     return compare_command(
         args.old_dir, args.new_dir, args.out, crosswalk_file=args.crosswalk, vintage=args.vintage
@@ -51,7 +51,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from .pipeline import clean_command
+    from liushou_core.cleaning.pipeline import clean_command
 
     return clean_command(
         args.inputs,
@@ -63,13 +63,13 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_payroll(args: argparse.Namespace) -> int:
-    from .allowances import payroll_command
+    from liushou_core.rules.allowances import payroll_command
 
     return payroll_command(people=args.people, month=args.month, out=args.out)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .batch import run_command
+    from liushou_core.batch.run import run_command
 
     return run_command(
         args.params, townships=args.township, jobs=args.jobs, resume=args.resume, executor=args.executor,
@@ -78,7 +78,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_share(args: argparse.Namespace) -> int:
-    from .share import load_profiles, share_command
+    from liushou_core.share import load_profiles, share_command
 
     departments = [p.name for p in load_profiles()] if args.all else list(args.department)
     return share_command(args.run_dir, departments, out=args.out)

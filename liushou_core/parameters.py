@@ -44,8 +44,8 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from .errors import ParameterError
-from .paths import params_dir
+from liushou_core.errors import ParameterError
+from liushou_core.paths import params_dir
 
 #: Units a parameter may declare, and the Python type its values must have.
 UNITS: dict[str, str] = {

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from liushou_core.errors import ConfigError
 
 LOCK_NAME = ".liushou.lock"
 #: Seconds a command waits for the workers of a dead holder to stop before it gives up.

@@ -10,7 +10,7 @@ import json
 import pandas as pd
 import pytest
 
-from liushou_core.pipeline import clean_to_dir
+from liushou_core.cleaning.pipeline import clean_to_dir
 from liushou_core.sample import write_sample
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("county")]
@@ -89,8 +89,8 @@ def test_the_month_s_payroll_reconciles_with_the_register(county):
     """Every person of the register aged 80+ by the end of the previous month is paid once, in their tier."""
     from datetime import date as _date
 
-    from liushou_core.allowances import payroll
-    from liushou_core.dates import age_at
+    from liushou_core.rules.allowances import payroll
+    from liushou_core.values.dates import age_at
 
     _, reg, _, _ = county
     people = reg.people
@@ -100,7 +100,9 @@ def test_the_month_s_payroll_reconciles_with_the_register(county):
     due = people.loc[age.ge(80).fillna(False).to_numpy(), "id_number"]
     assert lines["id_number"].is_unique
     assert set(lines["id_number"]) == set(due)
-    expected_tier = pd.cut(age[age.ge(80).fillna(False)].astype(int), [79, 89, 99, 200], labels=[25, 120, 350])
+    expected_tier = pd.cut(
+        age[age.ge(80).fillna(False)].astype(int), [79, 89, 99, 200], labels=[25, 120, 350]
+    )
     assert lines.set_index("id_number")["amount"].sort_index().tolist() == (
         pd.Series(expected_tier.astype(int).to_numpy(), index=due.to_numpy()).sort_index().tolist()
     )

@@ -31,12 +31,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liushou_core import batch, cli
+from liushou_core import cli
+from liushou_core.batch.run import run as batch
+from liushou_core.cleaning.intake import read_returns
+from liushou_core.cleaning.pipeline import build_register
 from liushou_core.errors import LiushouError
-from liushou_core.idcard import make_id
-from liushou_core.intake import read_returns
-from liushou_core.pipeline import build_register
 from liushou_core.runlock import LOCK_NAME, folder_lock
+from liushou_core.values.idcard import make_id
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
 HEADER = [
@@ -376,7 +377,7 @@ def test_a_bug_is_one_message_and_the_traceback_is_kept_for_the_maintainers(
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("故意的错误")
 
-    monkeypatch.setattr("liushou_core.pipeline.clean_command", broken)
+    monkeypatch.setattr("liushou_core.cleaning.pipeline.clean_command", broken)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     code, _, err = run_main(["clean", str(tmp_path), "--out", str(tmp_path / "out")])
     assert code == 3 and "程序内部错误" in err and "故意的错误" in err and "Traceback" not in err

@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 
 from liushou_core.cli import main
-from liushou_core.codebook import FIELDS, header_key, load_codebook
 from liushou_core.errors import LiushouError
 from liushou_core.sample import SEED_COUNTS, build_county, synthetic_people, write_large_csv
 from liushou_core.sample.answer_key import read_key
 from liushou_core.sample.county import TRUTH_COLUMNS, write_county
 from liushou_core.sample.people import split_counts
 from liushou_core.sample.styles import HEADER_GROUPS
+from liushou_core.values.codebook import FIELDS, header_key, load_codebook
 
 GROUP_LABELS = tuple(label for label, _ in HEADER_GROUPS)
 

@@ -20,14 +20,11 @@ import pytest
 from openpyxl.utils.escape import unescape
 from person_frames import make_id
 
-from liushou_core import workbook
+from liushou_core.cleaning.pipeline import clean_to_dir
 from liushou_core.cli import main
 from liushou_core.errors import ConfigError, LiushouError, ParameterError
-from liushou_core.excel import label, write_ledger
-from liushou_core.idcard import mask_id
+from liushou_core.ledger import label, write_ledger
 from liushou_core.paths import safe_name
-from liushou_core.pipeline import clean_to_dir
-from liushou_core.redact import redact_series, redact_text
 from liushou_core.sample import people as sample_people
 from liushou_core.sample.county import build_county, write_county
 from liushou_core.share import BundleResult, PersonalDataLeak, load_profiles, scan_folder, share_run
@@ -36,6 +33,9 @@ from liushou_core.share.bundle import bundle_dir, default_out, inside, township_
 from liushou_core.share.masking import mask_list
 from liushou_core.share.profiles import find_profile, parse_profile
 from liushou_core.share.scan import mobiles_in, valid_ids_in
+from liushou_core.values.idcard import mask_id
+from liushou_core.values.redact import redact_series, redact_text
+from liushou_core.workbooks import workbook
 
 REFERENCE = dt.date(2017, 12, 31)
 HOSTILE_NAMES = ('=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)")

@@ -5,9 +5,15 @@
 rounds (``liushou sample --round 2019``) and the truth of what changed between them.
 """
 
-from .county import SampleResult, build_county, synthetic_people, write_large_csv, write_sample
-from .people import SEED_COUNTS
-from .rounds import build_round
+from liushou_core.sample.county import (
+    SampleResult,
+    build_county,
+    synthetic_people,
+    write_large_csv,
+    write_sample,
+)
+from liushou_core.sample.people import SEED_COUNTS
+from liushou_core.sample.rounds import build_round
 
 __all__ = [
     "SEED_COUNTS",

@@ -13,8 +13,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ..issues import RULES, SKIP_RULES
-from ..register import CATEGORIES
+from liushou_core.issues import RULES, SKIP_RULES
+from liushou_core.register import CATEGORIES
 
 FILE_NAME = "_answer_key.csv"
 FATES = ("verified", "pending", "duplicate", "skipped")

@@ -13,8 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from . import ids, placenames
-from .styles import ROW_SPELLINGS, ReturnStyle
+from liushou_core.sample import ids, placenames
+from liushou_core.sample.styles import ROW_SPELLINGS, ReturnStyle
 
 Cells = dict[str, np.ndarray]  # column → object array; None is an empty cell (typed: "write the text")
 

@@ -16,16 +16,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import divisions
-from ..codebook import FIELDS
-from ..errors import LiushouError
-from . import geography, mistakes, people
-from .answer_key import FILE_NAME as KEY_FILE
-from .answer_key import write_key
-from .columns import object_column
-from .layout import layout
-from .returns import key_rows, render_file, write_csv, write_workbook
-from .styles import ReturnStyle, draw_styles
+from liushou_core.errors import LiushouError
+from liushou_core.sample import geography, mistakes, people
+from liushou_core.sample.answer_key import FILE_NAME as KEY_FILE
+from liushou_core.sample.answer_key import write_key
+from liushou_core.sample.columns import object_column
+from liushou_core.sample.layout import layout
+from liushou_core.sample.returns import key_rows, render_file, write_csv, write_workbook
+from liushou_core.sample.styles import ReturnStyle, draw_styles
+from liushou_core.values import divisions
+from liushou_core.values.codebook import FIELDS
 
 #: Truth columns :func:`synthetic_people` adds to the template fields.
 TRUTH_COLUMNS = (
@@ -124,7 +124,7 @@ class SampleResult:
             + "。",
         ]
         if self.changes is not None:
-            from .rounds import describe_changes
+            from liushou_core.sample.rounds import describe_changes
 
             lines.append(describe_changes(self.changes))
         return "\n".join(lines)
@@ -166,7 +166,7 @@ def write_sample(out: Path, seed: int = 2018, survey_round: int = 2018) -> Sampl
     truth of every change since the round before. A sample written there before is replaced; a folder holding
     other returns is refused.
     """
-    from .rounds import CHANGES_KEY, FIRST_ROUND, build_round, write_changes_key
+    from liushou_core.sample.rounds import CHANGES_KEY, FIRST_ROUND, build_round, write_changes_key
 
     out = Path(out)
     if survey_round < FIRST_ROUND:

@@ -1,8 +1,8 @@
 """The division list the sample is drawn in: the 2018 list for the first round, a later vintage after that.
 
-Every part of the generator asks this module (not :mod:`liushou_core.divisions`) for the townships and villages,
+Every part of the generator asks this module (not :mod:`liushou_core.values.divisions`) for the townships and villages,
 so a following round (:mod:`.rounds`) can be written in the 2019 list — ten returns, 盐井街道's among them —
-with the same code. The first round gets exactly the frames of :mod:`liushou_core.divisions`, so its returns
+with the same code. The first round gets exactly the frames of :mod:`liushou_core.values.divisions`, so its returns
 stay byte for byte what they were.
 """
 
@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import crosswalk, divisions
+from liushou_core.values import crosswalk, divisions
 
 #: The vintage of the first round (the 2017 year-end survey, coded in the 2018 list).
 FIRST_VINTAGE = 2018
@@ -42,7 +42,7 @@ def using(vintage: int) -> Iterator[None]:
 
 
 def load_divisions() -> pd.DataFrame:
-    """The units of the current vintage, as :func:`liushou_core.divisions.load_divisions` gives them
+    """The units of the current vintage, as :func:`liushou_core.values.divisions.load_divisions` gives them
     (``township_code``, ``township``, ``village_code``, ``village``, ``village_kind``)."""
     v = vintage()
     return divisions.load_divisions() if v == FIRST_VINTAGE else _later(v)

@@ -1,6 +1,6 @@
 """Resident ID numbers for invented people: unique, valid, and the legacy and broken forms cadres type.
 
-Built on :mod:`liushou_core.idcard` (GB 11643 MOD 11-2); this module only adds what a generator needs:
+Built on :mod:`liushou_core.values.idcard` (GB 11643 MOD 11-2); this module only adds what a generator needs:
 unique sequence numbers and the written forms of an ID (15-digit, full-width, spaced, Excel-mangled).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import idcard
+from liushou_core.values import idcard
 
 _MAX_ROUNDS = 100
 
@@ -21,7 +21,7 @@ def unique_ids(
     redrawn where two people of the same address code and birth date drew the same one.
 
     The 17-digit body is an int64 and the check character is computed digit by digit (GB 11643 MOD 11-2,
-    the weights of :data:`liushou_core.idcard.WEIGHTS`): a million IDs take well under a second.
+    the weights of :data:`liushou_core.values.idcard.WEIGHTS`): a million IDs take well under a second.
     """
     n = len(address)
     male = np.asarray(male, dtype=bool)  # the 17th digit: odd for 男, even for 女

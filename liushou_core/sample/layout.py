@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..register import CATEGORIES
-from . import geography
-from .columns import object_frame
-from .styles import ReturnStyle
+from liushou_core.register import CATEGORIES
+from liushou_core.sample import geography
+from liushou_core.sample.columns import object_frame
+from liushou_core.sample.styles import ReturnStyle
 
 #: Row kinds and the skip rule the intake gives them (people are ``person``).
 SKIP_RULES = {

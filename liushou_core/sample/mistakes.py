@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import geography, ids, placenames
-from .columns import object_column, object_frame
-from .people import CHILD, ELDER, SEED_COUNTS, WOMAN
-from .styles import ReturnStyle
+from liushou_core.sample import geography, ids, placenames
+from liushou_core.sample.columns import object_column, object_frame
+from liushou_core.sample.people import CHILD, ELDER, SEED_COUNTS, WOMAN
+from liushou_core.sample.styles import ReturnStyle
 
 #: A missing cell, for np.where/np.select over object arrays.
 _NA = np.array(None, dtype=object)

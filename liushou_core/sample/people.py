@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..classify import Thresholds
-from ..paths import params_dir
-from ..register import CATEGORIES
-from . import geography, ids, names
-from .columns import object_frame
+from liushou_core.cleaning.classify import Thresholds
+from liushou_core.paths import params_dir
+from liushou_core.register import CATEGORIES
+from liushou_core.sample import geography, ids, names
+from liushou_core.sample.columns import object_frame
 
 CHILD, WOMAN, ELDER = CATEGORIES
 

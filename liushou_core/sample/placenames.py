@@ -3,7 +3,7 @@
 A village is written as 安山村 (most often), 安山 or the official 安山村委会; a residents' committee as 朝阳社区
 or 朝阳社区居委会. Known variant characters (拦江村 for 栏江村委会, the 2016 name 高笋堰村) come from
 ``params/division_aliases.yaml``. Every written form offered here is checked with
-:func:`liushou_core.divisions.resolve_villages`, so a form meant to resolve does resolve to its village, and the
+:func:`liushou_core.values.divisions.resolve_villages`, so a form meant to resolve does resolve to its village, and the
 forms meant to fail (an unknown name, the ambiguous 星花) fail the way the answer key says.
 """
 
@@ -14,9 +14,9 @@ from functools import lru_cache
 import pandas as pd
 import yaml
 
-from .. import divisions
-from ..paths import params_dir
-from . import geography
+from liushou_core.paths import params_dir
+from liushou_core.sample import geography
+from liushou_core.values import divisions
 
 #: Village names that sound right but are not units of the township they are written in.
 _UNKNOWN_VILLAGES = (

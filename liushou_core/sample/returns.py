@@ -19,13 +19,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import xlsxwriter
 
-from .. import divisions
-from ..register import CATEGORIES
-from . import geography
-from .cells import filled_on_text, render_people
-from .layout import SKIP_RULES
-from .people import FACT_FIELDS
-from .styles import EXCEL_DATE_FORMATS, HEADER_GROUPS, ReturnStyle
+from liushou_core.register import CATEGORIES
+from liushou_core.sample import geography
+from liushou_core.sample.cells import filled_on_text, render_people
+from liushou_core.sample.layout import SKIP_RULES
+from liushou_core.sample.people import FACT_FIELDS
+from liushou_core.sample.styles import EXCEL_DATE_FORMATS, HEADER_GROUPS, ReturnStyle
+from liushou_core.values import divisions
 
 _CN_NUMBERS = "一二三"
 _NOTE_LINE = (

@@ -33,14 +33,14 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from .. import crosswalk
-from ..classify import Thresholds
-from ..dates import age_at
-from ..register import CATEGORIES
-from . import geography, ids, mistakes, people
-from .county import County, build_county
-from .layout import layout
-from .styles import draw_styles
+from liushou_core.cleaning.classify import Thresholds
+from liushou_core.register import CATEGORIES
+from liushou_core.sample import geography, ids, mistakes, people
+from liushou_core.sample.county import County, build_county
+from liushou_core.sample.layout import layout
+from liushou_core.sample.styles import draw_styles
+from liushou_core.values import crosswalk
+from liushou_core.values.dates import age_at
 
 CHILD, WOMAN, ELDER = CATEGORIES
 FIRST_ROUND = 2018

@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 import yaml
 
-from ..codebook import FIELDS
-from ..paths import params_dir
-from . import geography
+from liushou_core.paths import params_dir
+from liushou_core.sample import geography
+from liushou_core.values.codebook import FIELDS
 
 #: Optional columns some townships leave out (never a fact the definitions need).
 OMITTABLE = (

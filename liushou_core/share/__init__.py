@@ -8,9 +8,9 @@
 - :mod:`.bundle` — ``liushou share``: where a copy goes and how it is published.
 """
 
-from .bundle import BundleResult, default_out, share_command, share_run
-from .profiles import DepartmentProfile, find_profile, load_profiles
-from .scan import Finding, PersonalDataLeak, scan_folder
+from liushou_core.share.bundle import BundleResult, default_out, share_command, share_run
+from liushou_core.share.profiles import DepartmentProfile, find_profile, load_profiles
+from liushou_core.share.scan import Finding, PersonalDataLeak, scan_folder
 
 __all__ = [
     "BundleResult",

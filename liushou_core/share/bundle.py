@@ -33,17 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from .. import workbook as wb
-from ..errors import ConfigError
-from ..manifest import MANIFEST_NAME
-from ..paths import safe_name
-from ..periods import month_label, parse_term
-from .masking import MASKING_RULES, mask_list, mask_summary
-from .profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
-from .render import Block, Page, chart_png, page_html, write_page_ledger
-from .scan import check_folder
-from .tables import DETAIL_LABELS, DETAILS, By, ShareData, list_table, summary_table
+from liushou_core import __version__
+from liushou_core.batch.manifest import MANIFEST_NAME
+from liushou_core.errors import ConfigError
+from liushou_core.paths import safe_name
+from liushou_core.share.masking import MASKING_RULES, mask_list, mask_summary
+from liushou_core.share.profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
+from liushou_core.share.render import Block, Page, chart_png, page_html, write_page_ledger
+from liushou_core.share.scan import check_folder
+from liushou_core.share.tables import DETAIL_LABELS, DETAILS, By, ShareData, list_table, summary_table
+from liushou_core.values.periods import month_label, parse_term
+from liushou_core.workbooks import workbook as wb
 
 FORMAT = 1
 BUNDLE_FILE = "bundle.json"

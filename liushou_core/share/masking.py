@@ -4,12 +4,12 @@ Applied to every table before it is rendered, in this order:
 
 1. a list keeps only the columns its profile allows (:func:`allowed_columns`);
 2. ID numbers keep their first 6 and last 4 characters (``510923********1234``,
-   :func:`liushou_core.idcard.mask_id`), phone numbers their first 3 and last 4 (``138****5678``,
-   :func:`liushou_core.text.mask_phone`), whatever the profile says;
+   :func:`liushou_core.values.idcard.mask_id`), phone numbers their first 3 and last 4 (``138****5678``,
+   :func:`liushou_core.values.text.mask_phone`), whatever the profile says;
 3. names follow the profile: ``full`` keeps them (a department acting on a child must find the child),
    ``surname`` keeps the first character (``张**``);
 4. every other text cell — and every row and column label — goes through
-   :func:`liushou_core.redact.redact_series`, so a number typed into a free-text field (详情 quoting the
+   :func:`liushou_core.values.redact.redact_series`, so a number typed into a free-text field (详情 quoting the
    guardian's ID, a village name) is masked too.
 
 The bundle is then scanned file by file (:mod:`.scan`) before it is published.
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..idcard import mask_id
-from ..redact import redact_series, redact_text
-from ..text import mask_middle, mask_phone
+from liushou_core.values.idcard import mask_id
+from liushou_core.values.redact import redact_series, redact_text
+from liushou_core.values.text import mask_middle, mask_phone
 
 #: Columns holding ID numbers, phone numbers and people's names (the person's, the guardian's, the visitor's).
 ID_COLUMNS = ("id_number", "guardian_id_number")

@@ -33,10 +33,10 @@ from typing import Any, cast
 
 import yaml
 
-from ..errors import ConfigError, ParameterError
-from ..excel import label
-from ..paths import params_dir
-from .tables import CATALOGUE, DETAIL_LABELS, DETAILS, Detail, TableSpec, referral_programs
+from liushou_core.errors import ConfigError, ParameterError
+from liushou_core.ledger import label
+from liushou_core.paths import params_dir
+from liushou_core.share.tables import CATALOGUE, DETAIL_LABELS, DETAILS, Detail, TableSpec, referral_programs
 
 PROFILE_DIR = "departments"
 #: How names in person lists are shown.

@@ -3,7 +3,7 @@
 A page (the county's ``index.html``, or one township's) is a list of :class:`Block`: one masked table with
 its title, note, optional chart and the documents it applies. The HTML carries everything inline (one
 stylesheet, charts as PNG data URIs) and links nothing outside the bundle, so it opens on an offline
-intranet; all text is escaped. The Excel ledger of a page is written by :func:`liushou_core.excel.write_ledger`
+intranet; all text is escaped. The Excel ledger of a page is written by :func:`liushou_core.ledger.write_ledger`
 like every ledger of the workbench (formula-like text stays text, IDs and phones are text), with the cover
 as its first sheet.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..excel import label, write_ledger
-from .masking import ID_COLUMNS, PHONE_COLUMNS
+from liushou_core.ledger import label, write_ledger
+from liushou_core.share.masking import ID_COLUMNS, PHONE_COLUMNS
 
 #: Integer columns that are not counts or money: never summed in a ledger's 合计 row.
 _NOT_ADDITIVE = {label("age"), label("interval_days"), label("days_overdue"), "走访周期（天）"}
@@ -68,7 +68,7 @@ def chart_png(table: pd.DataFrame, title: str) -> bytes | None:
 
     None when there is nothing to draw (no place or no count column).
     """
-    from .. import plots
+    from liushou_core.workbooks import plots
 
     counts = table[[c for c in table.columns if not any(w in str(c) for w in _NOT_CHARTED)]]
     counts = counts.select_dtypes("number")

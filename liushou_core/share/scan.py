@@ -5,7 +5,7 @@ as its recipient's software would see it: HTML, JSON, CSV and text as UTF-8; an 
 member, so the sheet XML and the shared strings are read as text. It looks for
 
 - a **valid 18-digit ID number** (GB 11643: check character, a real birth date, a known address code —
-  :func:`liushou_core.idcard.parse_ids`) anywhere in the text, even inside a longer run of digits;
+  :func:`liushou_core.values.idcard.parse_ids`) anywhere in the text, even inside a longer run of digits;
 - an **11-digit mobile number** (``1[3-9]`` and 9 more digits) standing alone.
 
 A finding is reported with the number masked, so the error message itself leaks nothing.
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import LiushouError
-from ..idcard import parse_ids
-from ..redact import redact_text
+from liushou_core.errors import LiushouError
+from liushou_core.values.idcard import parse_ids
+from liushou_core.values.redact import redact_text
 
 _ID_CANDIDATE = re.compile(r"(?=([0-9]{17}[0-9Xx]))")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

@@ -1,6 +1,6 @@
 """The tables a department copy can hold: the catalogue that profiles pick from.
 
-Every table is built from the same package functions the internal workbooks use (:mod:`liushou_core.workbook`
+Every table is built from the same package functions the internal workbooks use (:mod:`liushou_core.workbooks.workbook`
 and the rules behind it), on the same cleaned run, so a department sees the bureau's numbers — never a copy
 of an internal notebook or of its HTML.
 
@@ -25,10 +25,10 @@ from typing import Literal
 
 import pandas as pd
 
-from .. import workbook as wb
-from ..codebook import load_codebook
-from ..excel import label
-from ..referrals import PROGRAMS
+from liushou_core.ledger import label
+from liushou_core.rules.referrals import PROGRAMS
+from liushou_core.values.codebook import load_codebook
+from liushou_core.workbooks import workbook as wb
 
 Detail = Literal["county", "township", "person"]
 #: Levels of detail, coarsest first; a profile's ``level`` is the finest it may receive.

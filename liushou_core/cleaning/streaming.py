@@ -1,0 +1,415 @@
+"""``liushou clean`` at any scale: the returns cleaned one at a time, the outputs written in parts.
+
+:func:`liushou_core.cleaning.pipeline.clean_to_dir` holds every row in memory (a million rows take a few GiB).
+:func:`stream_to_dir` writes the same files — row for row, in the same order — holding only one return at a
+time plus a few small columns of every row:
+
+1. each return is read, corrected, normalised and classified on its own (:func:`~liushou_core.cleaning.stages.
+   clean_part`); its issues are rendered; its rows and cleaned values are put aside on disk
+   (``OUT/.parts/``), and only the columns the duplicate search needs stay in memory;
+2. the duplicates are found across all the returns at once (:func:`~liushou_core.cleaning.stages.find_duplicates`);
+3. each return is taken back, its fates settled, and its rows, register and pending rows appended to the
+   output files (:class:`pyarrow.parquet.ParquetWriter`, one row group per return);
+4. the issues are written block by block (as if every row had been cleaned at once), then the problem lists
+   from the few rows they show, then ``summary.json`` from the tallies.
+
+The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from liushou_core.atomic import atomic_path, write_json, write_parquet
+from liushou_core.cleaning.classify import Thresholds
+from liushou_core.cleaning.corrections import CorrectionLog, apply_corrections, read_decisions
+from liushou_core.cleaning.intake import IntakeResult, read_returns
+from liushou_core.cleaning.intake.sources import find_sources
+from liushou_core.cleaning.normalise import POSITION
+from liushou_core.cleaning.pipeline import (
+    Register,
+    Tally,
+    build_register,
+    default_reference_date,
+    summary_figures,
+)
+from liushou_core.cleaning.stages import (
+    CANDIDATE_COLUMNS,
+    ERRORS,
+    PROVENANCE,
+    Part,
+    clean_part,
+    duplicate_block,
+    duplicate_candidates,
+    find_duplicates,
+    part_findings,
+    render,
+    settle,
+    skip_block,
+)
+from liushou_core.issues import ISSUE_COLUMNS, SKIP_RULES, Issues
+from liushou_core.values.codebook import Codebook, load_codebook
+
+SPILL_DIR = ".parts"
+#: Returns are read one at a time and cleaned in parts of about this many rows (a few hundred MB of memory).
+PART_ROWS = 250_000
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What :func:`stream_to_dir` wrote: the summary, the files table and intake's own issues."""
+
+    out: Path
+    summary: dict[str, Any]
+    files: pd.DataFrame
+    file_issues: pd.DataFrame  # intake's file and sheet issues (what ``input_problems`` reads)
+
+
+# --------------------------------------------------------------------------------------------- intake
+
+
+def read_by_file(inputs: Sequence[Path | str], codebook: Codebook) -> Iterator[IntakeResult]:
+    """:func:`~liushou_core.cleaning.intake.read_returns`, one return at a time: the same rows, files and issues.
+
+    First the issues about the folders given (empty, or that cannot be opened), then one result per file,
+    in source order. Each file is read by ``read_returns`` itself; a file found in a sub-folder (or whose
+    name clashes with another's) gets its ``source_file`` — and the row keys and messages that quote it —
+    as reading the whole folder would give it.
+    """
+    found = find_sources(inputs)
+    folders = [*found.empty_folders, *getattr(found, "closed_folders", [])]
+    if folders:
+        yield read_returns(folders, codebook)
+    for source in found.sources:
+        result = read_returns([source.path], codebook)
+        name = source.path.name
+        if source.source_file != name:
+            result = _renamed(result, name, source.source_file)
+        yield result
+
+
+def _renamed(result: IntakeResult, old: str, new: str) -> IntakeResult:
+    rows = result.rows.copy()
+    rows["source_file"] = pd.Series(new, index=rows.index, dtype="string")
+    rows["row_key"] = (new + "|" + rows["source_sheet"] + "|" + rows["source_row"].astype("string")).astype(
+        "string"
+    )
+    files = result.files.copy()
+    files["source_file"] = new
+    files["message"] = files["message"].str.replace(f"“{old}”", f"“{new}”", regex=False)
+    issues = result.issues.copy()
+    issues["source_file"] = issues["source_file"].where(issues["source_file"].ne(old), new)
+    issues["row_key"] = issues["row_key"].str.replace(f"{old}|", f"{new}|", n=1, regex=False)
+    issues["message"] = issues["message"].str.replace(f"“{old}”", f"“{new}”", regex=False)
+    return IntakeResult(rows=rows, files=files, issues=issues)
+
+
+# ----------------------------------------------------------------------------------------- the stream
+
+
+class _Writer:
+    """Append frames to one parquet file, written atomically; the schema is the first table's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._context: Any = None
+        self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.write_table(pa.Table.from_pandas(frame, preserve_index=False))
+
+    def write_table(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._context = atomic_path(self.path)
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self._context.__enter__(), self._schema)
+        assert self._schema is not None
+        self._writer.write_table(table if table.schema.equals(self._schema) else table.cast(self._schema))
+
+    def close(self, empty: pd.DataFrame) -> None:
+        """Finish the file; with nothing written, write ``empty`` (the columns, no rows)."""
+        if self._writer is None:
+            write_parquet(empty, self.path)
+            return
+        self._writer.close()
+        self._context.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        """Drop the half-written file."""
+        if self._writer is not None:
+            self._writer.close()
+            self._context.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+@dataclass
+class _Kept:
+    """What stays in memory of one return between the two passes: its rendered issues."""
+
+    index: int
+    issues: pa.Table  # the skipped rows', then the findings block by block
+    skipped: int  # how many of ``issues`` are the skipped rows'
+    block_sizes: list[int]
+
+
+def stream_to_dir(
+    inputs: Sequence[Path],
+    out: Path,
+    reference_date: date | None = None,
+    decisions: Path | None = None,
+    codebooks: Sequence[Path] = (),
+    *,
+    part_rows: int = PART_ROWS,
+) -> Streamed:
+    """Read, clean and write like :func:`~liushou_core.cleaning.pipeline.clean_to_dir`, one part at a time."""
+    cb = load_codebook(codebooks)
+    ref = reference_date or default_reference_date()
+    dec = read_decisions(decisions, cb) if decisions is not None else None
+    out = Path(out)
+    spill = out / SPILL_DIR
+    shutil.rmtree(spill, ignore_errors=True)
+    spill.mkdir(parents=True)
+    try:
+        return _stream(inputs, out, spill, ref, cb, dec, part_rows)
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _stream(
+    inputs: Sequence[Path],
+    out: Path,
+    spill: Path,
+    ref: date,
+    cb: Codebook,
+    dec: pd.DataFrame | None,
+    part_rows: int,
+) -> Streamed:
+    thresholds = Thresholds.at(ref)
+    empty = build_register(read_returns([], cb), ref, codebook=cb, thresholds=thresholds)
+    corrections = dec if dec is not None and dec["correction"].notna().any() else None
+    files: list[pd.DataFrame] = []
+    file_issues: list[pd.DataFrame] = []
+    candidates: list[pd.DataFrame] = [_no_candidates()]
+    correction_logs: list[pd.DataFrame] = []
+    kept: list[_Kept] = []
+
+    # 1. Each part on its own: corrections, cleaning, its issues; its rows put aside.
+    def clean(rows: pd.DataFrame) -> None:
+        if corrections is not None:
+            mine = corrections[corrections["row_key"].isin(set(rows["row_key"]))]
+            if mine["correction"].notna().any():
+                rows, log = apply_corrections(rows, mine)
+                correction_logs.append(log)
+        part = clean_part(rows, ref, cb, thresholds)
+        k = len(kept)
+        candidates.append(duplicate_candidates(part).assign(part=k))
+        skip_found, skip_where = skip_block(part.rows)
+        found, where = part_findings(part)
+        issues = pd.concat([render(skip_found, skip_where, cb), render(found, where, cb)], ignore_index=True)
+        table = pa.Table.from_pandas(Issues.validate(issues), preserve_index=False)
+        kept.append(_Kept(k, table, len(skip_found), [len(b) for b in part.blocks]))
+        errors = pd.concat([b.loc[b["rule"].isin(ERRORS), [POSITION, "rule"]] for b in part.blocks])
+        part.rows.to_parquet(spill / f"{k}.rows.parquet", index=False)
+        part.cleaned.to_parquet(spill / f"{k}.cleaned.parquet", index=False)
+        errors.to_parquet(spill / f"{k}.errors.parquet", index=False)
+
+    # Small returns are cleaned together (a part of about PART_ROWS rows): a part's fixed costs are paid
+    # once, and a county's returns make one part.
+    waiting: list[pd.DataFrame] = []
+    for intake in read_by_file(inputs, cb):
+        files.append(intake.files)
+        file_issues.append(intake.issues[~intake.issues["rule"].isin(SKIP_RULES)])
+        if len(intake.rows):
+            waiting.append(intake.rows)
+        if sum(len(w) for w in waiting) >= part_rows:
+            clean(pd.concat(waiting, ignore_index=True))
+            waiting = []
+    if waiting:
+        clean(pd.concat(waiting, ignore_index=True))
+    del waiting
+
+    # 2. Duplicates across all the returns.
+    every = pd.concat(candidates, ignore_index=True)
+    dd = dec.loc[dec["decision"].notna()] if dec is not None else None
+    dups, decisions_log = find_duplicates(every, dd)
+    dup_ids = _values(dups["id_number"])
+    group_keys = every.loc[_among(every["id_number"], dup_ids), "row_key"]
+    del every
+    candidates.clear()
+    dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
+
+    # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
+    shown_keys = [pa.array(group_keys.astype("string").array).cast(pa.large_string())]
+    for kp in kept:
+        flagged = pc.is_in(kp.issues.column("severity"), value_set=pa.array(["error", "warning"]))
+        shown_keys.append(pc.drop_null(kp.issues.column("row_key").filter(flagged)).combine_chunks())
+    shown = pc.unique(pa.concat_arrays([a.cast(pa.large_string()) for a in shown_keys]))
+
+    # 3. Each return again: fates, then its rows, register and pending rows appended to the outputs.
+    out.mkdir(parents=True, exist_ok=True)
+    writers = {name: _Writer(out / f"{name}.parquet") for name in ("people", "pending", "rows")}
+    tally = Tally()
+    context: dict[str, list[pd.DataFrame]] = {"rows": [], "raw": [], "people": [], "pending": []}
+    try:
+        for kp in kept:
+            rows = pd.read_parquet(spill / f"{kp.index}.rows.parquet")
+            cleaned = pd.read_parquet(spill / f"{kp.index}.cleaned.parquet")
+            errors = pd.read_parquet(spill / f"{kp.index}.errors.parquet")
+            data_pos = np.flatnonzero(rows["skip_rule"].isna().to_numpy())
+            part = Part(rows=rows, cleaned=cleaned, data_pos=data_pos, blocks=[errors])
+            settled = settle(part, dups.loc[dups["part"].eq(kp.index), POSITION].to_numpy())
+            writers["rows"].write(settled.rows)
+            writers["people"].write(settled.people)
+            writers["pending"].write(settled.pending)
+            tally = tally + Tally.of(settled.rows, settled.people, kp.issues.select(["severity"]).to_pandas())
+            context["raw"].append(rows[_among(rows["row_key"], shown)])
+            context["rows"].append(settled.rows[_among(settled.rows["row_key"], shown)])
+            context["people"].append(settled.people[_among(settled.people["id_number"], dup_ids)])
+            context["pending"].append(settled.pending[_among(settled.pending["id_number"], dup_ids)])
+            del rows, cleaned, part, settled
+        for name, w in writers.items():
+            w.close(getattr(empty, name))
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+
+    # 4. The issues as if cleaned at once: intake's, the skipped rows, the findings block by block, duplicates.
+    files_frame = pd.concat(files, ignore_index=True) if files else empty.files
+    intake_issues = (
+        Issues.validate(pd.concat(file_issues, ignore_index=True)) if file_issues else empty.issues
+    )
+    head = pa.Table.from_pandas(intake_issues[ISSUE_COLUMNS], preserve_index=False)
+    tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
+    tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
+    listed: list[pd.DataFrame] = []
+    issue_writer = _Writer(out / "issues.parquet")
+    try:
+        for table in _whole_order(kept, head, tail):
+            issue_writer.write_table(table)
+            # The problem lists show errors, warnings and duplicates: only those become a frame.
+            shown_rule = pc.or_(
+                pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"])),
+                pc.equal(table.column("rule"), "duplicate"),
+            )
+            listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
+        issue_writer.close(empty.issues)
+    except BaseException:
+        issue_writer.abort()
+        raise
+    write_parquet(
+        files_frame.astype({c: "string" for c in files_frame.columns if files_frame[c].dtype == object}),
+        out / "files.parquet",
+    )
+    corrections_log = _corrections_log(corrections, correction_logs, empty)
+    if len(corrections_log):
+        write_parquet(corrections_log, out / "corrections_log.parquet")
+    if len(decisions_log):
+        write_parquet(decisions_log, out / "decisions_log.parquet")
+
+    from liushou_core.cleaning.problemlist import write_problem_lists
+
+    view = Register(
+        rows=_concat(context["rows"], empty.rows),
+        raw=_concat(context["raw"], empty.raw),
+        people=_concat(context["people"], empty.people),
+        pending=_concat(context["pending"], empty.pending),
+        issues=_concat(listed, empty.issues),
+        files=files_frame,
+        corrections_log=corrections_log,
+        decisions_log=decisions_log,
+        reference_date=ref,
+    )
+    write_problem_lists(view, out / "问题数据清单")
+    summary = summary_figures(
+        tally,
+        reference_date=ref,
+        files=files_frame,
+        issues=intake_issues,
+        corrections_log=corrections_log,
+        decisions_log=decisions_log,
+    )
+    write_json(summary, out / "summary.json")
+    return Streamed(out=out, summary=summary, files=files_frame, file_issues=intake_issues)
+
+
+def _whole_order(kept: list[_Kept], head: pa.Table, tail: pa.Table) -> Iterator[pa.Table]:
+    """The issues tables in the order of a cleaning of all the rows at once (one table per block)."""
+    yield head
+    yield pa.concat_tables([k.issues.slice(0, k.skipped) for k in kept] or [head.slice(0, 0)])
+    offsets = [k.skipped for k in kept]
+    for b in range(len(kept[0].block_sizes) if kept else 0):
+        pieces = []
+        for i, k in enumerate(kept):
+            pieces.append(k.issues.slice(offsets[i], k.block_sizes[b]))
+            offsets[i] += k.block_sizes[b]
+        yield pa.concat_tables(pieces)
+    yield tail
+
+
+def _no_candidates() -> pd.DataFrame:
+    types = {
+        "has_error": "bool",
+        "sheet_index": "int64",
+        "source_row": "int64",
+        POSITION: "int64",
+        "part": "int64",
+    }
+    return pd.DataFrame(
+        {c: pd.Series(dtype=types.get(c, "string")) for c in [*CANDIDATE_COLUMNS, POSITION, "part"]}
+    )
+
+
+def _values(column: pd.Series) -> pa.Array:
+    """A text column's distinct values as an Arrow array (a value set for :func:`_among`)."""
+    return pc.unique(pa.array(column.astype("string").array).cast(pa.large_string()))
+
+
+def _among(column: pd.Series, values: pa.Array) -> np.ndarray:
+    """Which cells of a text column are among ``values`` (Arrow's hash lookup; ``Series.isin`` would
+    rebuild a Python list of the values on every call)."""
+    arr = pa.array(column.astype("string").array).cast(pa.large_string())
+    return np.asarray(
+        pc.fill_null(pc.is_in(arr, value_set=values), False).to_numpy(zero_copy_only=False), dtype=bool
+    )
+
+
+def _severities(issues: pd.DataFrame) -> Counter[str]:
+    return Counter({str(k): int(v) for k, v in issues["severity"].value_counts().items()})
+
+
+def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty.iloc[:0]
+
+
+def _corrections_log(
+    corrections: pd.DataFrame | None, logs: list[pd.DataFrame], empty: Register
+) -> pd.DataFrame:
+    """The corrections log of the whole run, in the order of the decisions file (as one pass would log it)."""
+    if corrections is None:
+        return empty.corrections_log
+    done = pd.concat(logs, ignore_index=True) if logs else None
+    applied_keys = set(done["row_key"]) if done is not None else set()
+    # Corrections of rows no return has (a changed return, a mistyped key) fail the same way on their own.
+    rest = corrections[~corrections["row_key"].isin(applied_keys) & corrections["correction"].notna()]
+    if len(rest):
+        logs = [*logs, apply_corrections(empty.raw, rest)[1]]
+    log = pd.concat(logs, ignore_index=True)
+    c = corrections.loc[corrections["correction"].notna(), ["row_key", "field"]]
+    c = c.drop_duplicates(["row_key", "field"], keep="last")
+    order = pd.Series(range(len(c)), index=pd.MultiIndex.from_arrays([c["row_key"], c["field"].fillna("")]))
+    at = order.reindex(pd.MultiIndex.from_arrays([log["row_key"], log["field"].fillna("")])).to_numpy()
+    return CorrectionLog.validate(log.iloc[np.argsort(at, kind="stable")].reset_index(drop=True))

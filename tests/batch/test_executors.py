@@ -1,0 +1,116 @@
+"""Township notebooks on a Dask cluster: the same manifest, failure isolation and --resume as on one machine.
+
+The cluster is a 2-worker :class:`distributed.LocalCluster` (worker processes, loopback only); the notebooks
+are tiny stand-ins (no pandas) so the case measures the runner, not the workbooks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from run_fixture import build_run, fake_clean, write_inputs
+
+from liushou_core.batch.executors import DaskExecutor, LocalExecutor, make_executor
+from liushou_core.batch.manifest import FAILED, OK
+from liushou_core.batch.run import run_batch
+from liushou_core.batch.settings import parse_run_config
+from liushou_core.errors import ConfigError
+
+STUB = """\
+from pathlib import Path
+Path(out_dir).mkdir(parents=True, exist_ok=True)
+Path(out_dir, KIND + ".xlsx").write_text(township or "county", encoding="utf-8")
+if Path(run_dir, "break-" + (township or "county")).exists():
+    raise RuntimeError("故意失败：" + township)
+"""
+
+
+def _templates(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in ("investigation", "assistance", "county"):
+        nb = nbformat.v4.new_notebook()
+        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(STUB)]
+        nb.metadata["kernelspec"] = {
+            "name": "liushou",
+            "display_name": "Python (liushou)",
+            "language": "python",
+        }
+        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
+    return folder
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> Path:
+    write_inputs(build_run(), tmp_path / "inputs")
+    return tmp_path
+
+
+def _manifest(run: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.slow
+def test_a_batch_on_a_two_worker_dask_cluster_isolates_a_failure_and_resumes_only_it(county: Path) -> None:
+    config = parse_run_config(
+        {"county": "大英县", "reference_date": "2017-12-31", "payroll_month": "2018-01", "inputs": "inputs",
+         "output": "run", "timeout": 120},
+        source=county / "run.yaml", base=county,
+    )  # fmt: skip
+    templates = _templates(county / "templates")
+    config.output.mkdir(parents=True)
+    (config.output / "break-回马镇").write_text("raise", encoding="utf-8")
+
+    def run(**options: Any) -> Any:
+        return run_batch(
+            config, clean_fn=fake_clean, notebooks_dir=templates, jobs=2, progress=False,
+            executor=DaskExecutor(), **options,
+        )  # fmt: skip
+
+    first = run()
+
+    assert first.exit_code == 1
+    m = _manifest(config.output)
+    assert {t: r["status"] for t, r in m["townships"].items()} == {
+        "蓬莱镇": OK,
+        "隆盛镇": OK,
+        "回马镇": FAILED,
+    }
+    assert m["county"]["status"] == OK
+    broken = m["townships"]["回马镇"]["notebooks"]["investigation"]
+    assert broken["error"]["evalue"] == "故意失败：回马镇"
+    assert (config.output / "townships" / "蓬莱镇" / "investigation.html").exists()
+
+    (config.output / "break-回马镇").unlink()
+    second = run(resume=True)
+
+    assert second.exit_code == 0
+    assert sorted(second.ran) == ["county", "回马镇/assistance", "回马镇/investigation"]
+    assert len(second.reused) == 4
+    assert _manifest(config.output)["status"] == OK
+
+
+def test_the_executor_is_chosen_by_name_and_a_scheduler_needs_dask() -> None:
+    assert isinstance(make_executor("local"), LocalExecutor)
+    executor = make_executor("dask", "tcp://127.0.0.1:8786")
+    assert isinstance(executor, DaskExecutor) and executor.address == "tcp://127.0.0.1:8786"
+    with pytest.raises(ConfigError, match="--scheduler"):
+        make_executor("local", "tcp://127.0.0.1:8786")
+    with pytest.raises(ConfigError, match="--executor"):
+        make_executor("spark")
+
+
+def test_the_run_command_takes_an_executor_and_a_scheduler_address() -> None:
+    from liushou_core.cli import build_parser
+
+    args = build_parser().parse_args(
+        ["run", "county.yaml", "--executor", "dask", "--scheduler", "tcp://10.0.0.5:8786"]
+    )
+    assert (args.executor, args.scheduler) == ("dask", "tcp://10.0.0.5:8786")
+    assert build_parser().parse_args(["run", "county.yaml"]).executor == "local"

@@ -1,0 +1,200 @@
+"""Cleaning return by return writes exactly what cleaning everything at once writes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from liushou_core.cleaning.intake import read_returns
+from liushou_core.cleaning.pipeline import clean_to_dir
+from liushou_core.cleaning.streaming import read_by_file, stream_to_dir
+from liushou_core.values.codebook import load_codebook
+from liushou_core.values.idcard import make_id
+
+REF = date(2017, 12, 31)
+HEADER = ["镇（乡）", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别", "出生日期", "父亲状况", "母亲状况",
+          "丈夫状况", "子女状况", "外出时长（月）"]  # fmt: skip
+CHILD = make_id("510923", date(2008, 5, 3), 123)
+ELDER = make_id("512836", date(1935, 2, 28), 125)
+WOMAN = make_id("510922", date(1980, 1, 1), 124)
+
+
+def child(id_: str = CHILD, **kw: str) -> list[object]:
+    row: list[object] = [
+        "回马镇",
+        "团结村",
+        "张小明",
+        "男",
+        id_,
+        "留守儿童",
+        "2008.5.3",
+        "外出务工",
+        "外出务工",
+        "",
+        "",
+        "",
+    ]
+    return _with(row, kw)
+
+
+def elder(id_: str = ELDER, **kw: str) -> list[object]:
+    row: list[object] = [
+        "河边",
+        "拦江",
+        "王德全",
+        "男",
+        id_,
+        "老人",
+        "19350228",
+        "",
+        "",
+        "",
+        "全部外出",
+        "24",
+    ]
+    return _with(row, kw)
+
+
+def woman(id_: str = WOMAN, **kw: str) -> list[object]:
+    row: list[object] = [
+        "回马",
+        "金竹",
+        "李秀英",
+        "女",
+        id_,
+        "留守妇女",
+        "1980年1月1日",
+        "",
+        "",
+        "外出务工",
+        "",
+        "12",
+    ]
+    return _with(row, kw)
+
+
+def _with(row: list[object], kw: dict[str, str]) -> list[object]:
+    for k, v in kw.items():
+        row[HEADER.index(k)] = v
+    return row
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        ws.append(["大英县农村“三留守”人员摸排登记表"])
+        ws.append(HEADER)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+
+
+def write_csv(path: Path, rows: list[list[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [",".join(HEADER), *(",".join(str(c) for c in r) for r in rows)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+
+
+@pytest.fixture
+def returns(tmp_path: Path) -> Path:
+    """Returns in a folder and a sub-folder (a name that clashes with another), duplicates across files,
+    errors, warnings, skipped rows, an unreadable file and an empty folder."""
+    d = tmp_path / "returns"
+    write_xlsx(
+        d / "回马镇.xlsx",
+        {
+            "团结村": [child(), [], woman(), ["合计", None, "2人"], child(id_="5.10923E+17", 姓名="错号")],
+            "金竹村": [woman(**{"村（社区）": "星花"}), elder(性别="女")],
+        },
+    )
+    write_csv(d / "补报" / "回马镇.xlsx.csv", [elder(), child(出生日期="2008-13-40")])
+    write_csv(d / "河边镇.csv", [elder(), woman(id_=make_id("510923", date(1990, 3, 9), 126)), child()])
+    write_xlsx(d / "补报" / "河边镇.csv.xlsx", {"Sheet1": [child(人员类别="")]})
+    (d / "补报" / "坏文件.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    (d / "空文件夹").mkdir()
+    return d
+
+
+def _outputs(folder: Path) -> dict[str, object]:
+    out: dict[str, object] = {p.name: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+    out["summary.json"] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    for p in sorted((folder / "问题数据清单").glob("*.xlsx")):
+        out[p.name] = pd.read_excel(p, sheet_name=None, header=None, engine="calamine")
+    return out
+
+
+def _assert_same(a: dict[str, object], b: dict[str, object]) -> None:
+    assert a.keys() == b.keys()
+    for name, x in a.items():
+        y = b[name]
+        if isinstance(x, pd.DataFrame):
+            pd.testing.assert_frame_equal(x, y, obj=name)  # type: ignore[arg-type]
+        elif isinstance(x, dict) and name.endswith(".xlsx"):
+            assert x.keys() == y.keys(), name  # type: ignore[union-attr]
+            for sheet in x:
+                pd.testing.assert_frame_equal(x[sheet], y[sheet], obj=f"{name}/{sheet}")  # type: ignore[index]
+        else:
+            assert x == y, name
+
+
+@pytest.mark.parametrize("part_rows", [1, 1_000_000])  # every return on its own; all of them together
+def test_cleaning_return_by_return_writes_the_same_files_as_cleaning_at_once(
+    returns: Path, tmp_path: Path, part_rows: int
+) -> None:
+    clean_to_dir([returns], tmp_path / "at_once", REF)
+    streamed = stream_to_dir([returns], tmp_path / "streamed", REF, part_rows=part_rows)
+    _assert_same(_outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed"))
+    assert streamed.summary["duplicates_merged"] >= 2  # the child and the elder are listed in several files
+    assert not (tmp_path / "streamed" / ".parts").exists()
+
+
+def test_corrections_and_duplicate_decisions_apply_the_same_way_when_streaming(
+    returns: Path, tmp_path: Path
+) -> None:
+    decisions = tmp_path / "decisions.csv"
+    pd.DataFrame(
+        {
+            "行标识": [
+                "回马镇.xlsx|团结村|7",
+                "河边镇.csv||4",
+                "补报/回马镇.xlsx.csv||3",
+                "没有这个文件.xlsx|表|9",
+            ],
+            "字段": ["公民身份号码", "", "出生日期", "姓名"],
+            "原值": ["5.10923E+17", "", "2008-13-40", "某某"],
+            "更正值": [make_id("510923", date(2009, 1, 1), 133), "", "2008-05-03", "某"],
+            "查重决定": ["", "保留", "", ""],
+        }
+    ).to_csv(decisions, index=False, encoding="utf-8-sig")
+    clean_to_dir([returns], tmp_path / "at_once", REF, decisions=decisions)
+    stream_to_dir([returns], tmp_path / "streamed", REF, decisions=decisions, part_rows=1)
+    a, b = _outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed")
+    _assert_same(a, b)
+    assert len(b["corrections_log.parquet"]) == 3  # type: ignore[arg-type]
+    assert len(b["decisions_log.parquet"]) == 1  # type: ignore[arg-type]
+
+
+def test_reading_file_by_file_gives_the_rows_and_issues_of_reading_the_folder(returns: Path) -> None:
+    cb = load_codebook()
+    whole = read_returns([returns], cb)
+    parts = list(read_by_file([returns], cb))
+    rows = pd.concat([p.rows for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(whole.rows, rows)
+    pd.testing.assert_frame_equal(whole.files, pd.concat([p.files for p in parts], ignore_index=True))
+    issues = pd.concat([p.issues for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(whole.issues.reset_index(drop=True), issues)
+
+
+def test_a_folder_without_any_return_still_gets_every_output(tmp_path: Path) -> None:
+    (tmp_path / "nothing").mkdir()
+    clean_to_dir([tmp_path / "nothing"], tmp_path / "at_once", REF)
+    stream_to_dir([tmp_path / "nothing"], tmp_path / "streamed", REF)
+    _assert_same(_outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed"))

@@ -1,0 +1,143 @@
+"""The shared ledger writer: what a person opening the file in Excel relies on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from liushou_core.ledger import FIELD_LABELS, label, needs_quote, safe_sheet_name, write_ledger
+
+
+def roster() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "village": ["安山村委会", "安山村委会", "栏江村委会"],
+            "name": ['=HYPERLINK("http://x")', "+8613800000000", "张三"],
+            "id_number": ["510923193801010012", "510923193801010012", "51092319380101001X"],
+            "phone": ["13800000000", None, "08257821104"],
+            "birth_date": pd.to_datetime(["1938-01-01", None, "1930-05-05"]),
+            "amount": [25, 25, 120],
+        }
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return write_ledger(
+        tmp_path / "out" / "花名册.xlsx",
+        {"回马镇": roster(), "a/b:c[d]*?": roster().head(0)},
+        titles={"回马镇": "回马镇高龄补贴发放花名册"},
+        subtotal_by="village",
+        money_columns=["amount"],
+        footers=["依据：测试文件"],
+    )
+
+
+def cached_values(path: Path, sheet: str) -> list[list[object]]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_headers_are_in_chinese_below_the_title(ledger: Path) -> None:
+    rows = cached_values(ledger, "回马镇")
+    assert rows[0][0] == "回马镇高龄补贴发放花名册"
+    assert rows[1] == ["村（社区）", "姓名", "公民身份号码", "联系电话", "出生日期", "金额（元）"]
+
+
+def test_the_header_row_is_frozen_and_filtered(ledger: Path) -> None:
+    ws = openpyxl.load_workbook(ledger)["回马镇"]
+    assert ws.freeze_panes == "A3"
+    assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A2:")
+
+
+def test_ids_and_phones_are_text_not_numbers(ledger: Path) -> None:
+    ws = openpyxl.load_workbook(ledger)["回马镇"]
+    assert ws["C3"].data_type == "s" and ws["C3"].value == "510923193801010012"
+    assert ws["D6"].value == "08257821104"  # the leading zero survives
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(ledger: Path) -> None:
+    ws = openpyxl.load_workbook(ledger)["回马镇"]
+    assert ws["B3"].data_type == "s" and ws["B3"].value == '=HYPERLINK("http://x")'
+    assert ws["B4"].data_type == "s" and ws["B4"].value == "+8613800000000"
+    assert ws["B3"].quotePrefix
+
+
+def test_villages_get_subtotals_and_the_sheet_a_total(ledger: Path) -> None:
+    rows = cached_values(ledger, "回马镇")
+    labelled = {r[0]: r[5] for r in rows if isinstance(r[0], str) and ("小计" in r[0] or "合计" in r[0])}
+    assert labelled == {"安山村委会 小计（2人）": 50, "栏江村委会 小计（1人）": 120, "合计（3人）": 170}
+
+
+def test_the_total_is_a_live_formula_that_skips_subtotals(ledger: Path) -> None:
+    ws = openpyxl.load_workbook(ledger)["回马镇"]
+    formulas = [c.value for c in ws["F"] if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formulas and all(f.startswith("=SUBTOTAL(9,") for f in formulas)
+
+
+def test_dates_are_real_dates_and_blanks_stay_blank(ledger: Path) -> None:
+    ws = openpyxl.load_workbook(ledger)["回马镇"]
+    assert ws["E3"].is_date and ws["E3"].number_format == "yyyy-mm-dd"
+    assert ws["E4"].value is None
+
+
+def test_footers_follow_the_table(ledger: Path) -> None:
+    rows = cached_values(ledger, "回马镇")
+    assert rows[-1][0] == "依据：测试文件"
+
+
+def test_an_unsafe_sheet_name_is_made_safe(ledger: Path) -> None:
+    assert openpyxl.load_workbook(ledger).sheetnames == ["回马镇", "a_b_c_d___"]
+
+
+def test_no_temporary_file_is_left_beside_the_ledger(ledger: Path) -> None:
+    assert [p.name for p in ledger.parent.iterdir()] == ["花名册.xlsx"]
+
+
+def test_a_failed_write_leaves_the_previous_ledger_intact(ledger: Path) -> None:
+    before = ledger.read_bytes()
+    with pytest.raises(TypeError):  # a footer that is not text fails half-way through writing
+        write_ledger(ledger, {"x": roster()}, money_columns=["amount"], footers={"x": [object()]})  # type: ignore[list-item]
+    assert ledger.read_bytes() == before
+    assert [p.name for p in ledger.parent.iterdir()] == ["花名册.xlsx"]
+
+
+SHEET_NAMES = [
+    pytest.param("回马镇", [], "回马镇", id="a plain Chinese name is kept"),
+    pytest.param("a[b]:c*d?e/f\\g", [], "a_b__c_d_e_f_g", id="characters Excel forbids are replaced"),
+    pytest.param("x" * 40, [], "x" * 31, id="a long name is cut to 31 characters"),
+    pytest.param("汇总", ["汇总"], "汇总(2)", id="a name already taken gets a number"),
+    pytest.param("SUMMARY", ["summary"], "SUMMARY(2)", id="names differing only in case collide"),
+    pytest.param("'quoted'", [], "quoted", id="leading and trailing apostrophes are dropped"),
+    pytest.param("", [], "Sheet", id="an empty name becomes Sheet"),
+]
+
+
+@pytest.mark.parametrize(("name", "taken", "expected"), SHEET_NAMES)
+def test_sheet_names_are_made_acceptable_to_excel(name: str, taken: list[str], expected: str) -> None:
+    assert safe_sheet_name(name, taken) == expected
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_text_is_recognised(text: str) -> None:
+    assert needs_quote(text)
+
+
+def test_ordinary_text_is_not_quoted() -> None:
+    assert not needs_quote("张三") and not needs_quote("510923193801010012")
+
+
+def test_field_labels_cover_template_and_derived_columns() -> None:
+    assert FIELD_LABELS["id_number"] == "公民身份号码"
+    assert FIELD_LABELS["tier"] == "补贴档次"
+    assert label("not_a_field") == "not_a_field"
+
+
+def test_a_summary_sheet_total_does_not_count_people(tmp_path: Path) -> None:
+    summary = pd.DataFrame({"township": ["蓬莱镇", "隆盛镇"], "people": [3, 4], "amount": [75, 100]})
+    path = write_ledger(tmp_path / "s.xlsx", {"汇总": summary}, money_columns=["amount"],
+                        sum_columns=["people", "amount"], row_unit={"汇总": None})  # fmt: skip
+    assert cached_values(path, "汇总")[-1] == ["合计", 7, 175]
