@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liushou_core import cli
-from liushou_core.batch.run import run as batch
+from liushou_core.batch import run as batch
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.pipeline import build_register
 from liushou_core.errors import LiushouError

@@ -45,6 +45,7 @@ from liushou_core.errors import LiushouError
 from liushou_core.issues import RULES
 from liushou_core.ledger import write_ledger
 from liushou_core.register import CATEGORIES
+from liushou_core.runfolder import PEOPLE_FILE, changes_dir, cleaned_folder
 from liushou_core.values import crosswalk, idcard
 from liushou_core.values.dates import age_at
 
@@ -225,21 +226,11 @@ class Comparison:
 # ----- reading ---------------------------------------------------------------------------------------------
 
 
-def clean_folder(folder: Path | str) -> Path:
-    """The cleaned round in ``folder``: the folder itself if it holds people.parquet, else a run's ``clean``."""
-    folder = Path(folder)
-    return (
-        folder
-        if (folder / "people.parquet").exists() or not (folder / "clean").is_dir()
-        else folder / "clean"
-    )
-
-
 def read_round(folder: Path) -> Round:
     """A cleaned round (a ``liushou clean`` output folder or a run folder): ``people.parquet`` (required),
     ``pending.parquet`` and the reference date of ``summary.json``."""
-    folder = clean_folder(folder)
-    people_path = folder / "people.parquet"
+    folder = cleaned_folder(folder)
+    people_path = folder / PEOPLE_FILE
     if not people_path.is_file():
         raise LiushouError(f"{folder} 中没有 people.parquet：请先用 liushou clean 清洗这一轮的报表")
     summary_path = folder / "summary.json"
@@ -686,8 +677,6 @@ def for_township(c: Comparison, township: str) -> Comparison:
 
 # ----- files -------------------------------------------------------------------------------------------------
 
-#: The folder of a run where ``liushou run`` writes the comparison with the previous round.
-CHANGES_DIR = "changes"
 REGISTER_FILE, DETAILS_FILE, SUMMARY_FILE, LEDGER_FILE = (
     "changes.parquet", "change_details.parquet", "changes_summary.json", "变动名册.xlsx",
 )  # fmt: skip
@@ -779,7 +768,7 @@ def compare_dirs(
 def for_run(run_dir: Path | str, previous_run: Path | str = "") -> Comparison:
     """The comparison of a run with the previous round: ``RUN/changes`` as ``liushou run`` wrote it, else
     computed from the two cleaned rounds (for a notebook opened by hand)."""
-    folder = Path(run_dir) / CHANGES_DIR
+    folder = changes_dir(run_dir)
     if (folder / SUMMARY_FILE).exists():
         return read_comparison(folder)
     if not str(previous_run):
@@ -826,7 +815,6 @@ __all__ = [
     "by_reason",
     "by_township",
     "by_village",
-    "clean_folder",
     "compare",
     "compare_command",
     "compare_dirs",

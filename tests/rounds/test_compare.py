@@ -382,7 +382,7 @@ def _stub_templates(folder):
 
     import nbformat
 
-    from liushou_core.batch.run import run as batch
+    from liushou_core.batch import plan
 
     folder.mkdir(parents=True)
     for kind in ("investigation", "assistance", "county"):
@@ -395,7 +395,7 @@ def _stub_templates(folder):
             "language": "python",
         }
         nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    shutil.copy(batch.NOTEBOOKS_DIR / "changes.ipynb", folder / "changes.ipynb")
+    shutil.copy(plan.NOTEBOOKS_DIR / "changes.ipynb", folder / "changes.ipynb")
     return folder
 
 
