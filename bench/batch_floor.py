@@ -30,10 +30,12 @@ import nbformat
 from liushou_core.batch.execute import KERNEL_NAME
 from liushou_core.batch.executors import LocalExecutor
 from liushou_core.batch.manifest import OK, NotebookRecord
-from liushou_core.batch.run import NOTEBOOK_KINDS, Task, run_batch
+from liushou_core.batch.run import run_batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
+from liushou_core.batch.task import Task
 from liushou_core.cleaning.streaming import stream_to_dir
 from liushou_core.paths import REPO_DIR
+from liushou_core.runfolder import NOTEBOOK_KINDS
 from liushou_core.sample import write_sample
 
 PLOTS = {"investigation": 2, "assistance": 1, "county": 3}

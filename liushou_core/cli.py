@@ -43,7 +43,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from liushou_core.rounds.compare import compare_command
+    from liushou_core.rounds.command import compare_command
 
     return compare_command(
         args.old_dir, args.new_dir, args.out, crosswalk_file=args.crosswalk, vintage=args.vintage

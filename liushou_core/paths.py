@@ -1,4 +1,5 @@
-"""The one place that defines where things live: package data, the params/ folder, outputs."""
+"""The one place that defines where things live: package data and the params/ folder (a run's folder is
+:mod:`liushou_core.runfolder`'s)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,6 @@ def params_dir() -> Path:
     """The folder of dated parameter files: ``$LIUSHOU_PARAMS`` if set, else ``params/`` of the checkout."""
     env = os.environ.get("LIUSHOU_PARAMS")
     return Path(env) if env else REPO_DIR / "params"
-
-
-def outputs_dir() -> Path:
-    """Default root for generated files: ``$LIUSHOU_OUTPUTS`` if set, else ``outputs/`` of the checkout."""
-    env = os.environ.get("LIUSHOU_OUTPUTS")
-    return Path(env) if env else REPO_DIR / "outputs"
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')

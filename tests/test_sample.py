@@ -472,7 +472,7 @@ def test_a_large_county_is_written_as_utf8_csv_returns_with_its_key(tmp_path):
 
 def test_the_summary_names_the_files_and_the_seeds_figures(sample):
     out, _, _ = sample
-    from liushou_core.sample.county import SampleResult
+    from liushou_core.sample.write import SampleResult
 
     key = read_key(out / "_answer_key.csv")
     text = SampleResult(out, (), key, ()).describe()

@@ -2,10 +2,10 @@
 
 ``liushou run`` builds the same tasks, manifest and ``--resume`` decisions whatever runs them; an executor
 only decides where each notebook's worker process starts. Each task is still one worker process with its own
-kernel (:func:`liushou_core.batch.run.run_task`): a failing, dying or hanging notebook is recorded and the
+kernel (:func:`liushou_core.batch.processes.run_task`): a failing, dying or hanging notebook is recorded and the
 others go on, on a cluster as on one machine.
 
-- :class:`LocalExecutor` — at most ``jobs`` worker processes here (:func:`liushou_core.batch.run.run_tasks`).
+- :class:`LocalExecutor` — at most ``jobs`` worker processes here (:func:`liushou_core.batch.processes.run_tasks`).
 - :class:`DaskExecutor` — one Dask task per notebook, sent to the scheduler at ``address``, or to a
   :class:`distributed.LocalCluster` started for the run (worker processes on the loopback interface) when no
   address is given. Every Dask worker must see the run folder at the same path (a shared disk, as a
@@ -16,16 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from liushou_core.batch.manifest import FAILED, NotebookRecord
+from liushou_core.batch.manifest import FAILED, NotebookRecord, relative
+from liushou_core.batch.processes import OnDone, run_task, run_tasks
+from liushou_core.batch.task import Task
+from liushou_core.batch.warmkernel import supported, warm_kernels
 from liushou_core.errors import ConfigError
 
-OnDone = Callable[[Any, NotebookRecord], None]
+if TYPE_CHECKING:
+    from distributed import Client
+
 EXECUTORS = ("local", "dask")
 
 
@@ -34,7 +39,7 @@ class Executor(Protocol):
 
     def run(
         self,
-        tasks: Sequence[Any],
+        tasks: Sequence[Task],
         run_dir: Path,
         *,
         jobs: int,
@@ -57,7 +62,7 @@ class LocalExecutor:
 
     def run(
         self,
-        tasks: Sequence[Any],
+        tasks: Sequence[Task],
         run_dir: Path,
         *,
         jobs: int,
@@ -65,9 +70,6 @@ class LocalExecutor:
         progress: bool,
         description: str,
     ) -> None:
-        from liushou_core.batch.run import run_tasks
-        from liushou_core.batch.warmkernel import supported, warm_kernels
-
         if not tasks:
             return
         with contextlib.ExitStack() as stack:
@@ -86,8 +88,6 @@ class LocalExecutor:
 def run_on_worker(task: dict[str, Any], run_dir: str) -> dict[str, Any]:
     """What a Dask worker runs for one notebook: its worker process, waited for (with the task's timeout);
     the notebook's record as a plain dict."""
-    from liushou_core.batch.run import Task, run_task
-
     return asdict(run_task(Task(**task), Path(run_dir)))
 
 
@@ -98,7 +98,7 @@ class DaskExecutor:
         self.address = address
 
     @contextmanager
-    def _client(self, jobs: int) -> Iterator[Any]:
+    def _client(self, jobs: int) -> Iterator[Client]:
         try:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - distributed is a dependency
@@ -125,7 +125,7 @@ class DaskExecutor:
 
     def run(
         self,
-        tasks: Sequence[Any],
+        tasks: Sequence[Task],
         run_dir: Path,
         *,
         jobs: int,
@@ -163,9 +163,7 @@ class DaskExecutor:
                     bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
 
 
-def _lost(task: Any, run_dir: Path, exc: BaseException) -> NotebookRecord:
-    from liushou_core.batch.manifest import relative
-
+def _lost(task: Task, run_dir: Path, exc: BaseException) -> NotebookRecord:
     message = f"Dask 工作进程异常退出或集群断开（{type(exc).__name__}：{str(exc)[:200]}）"
     return NotebookRecord(
         kind=task.kind,

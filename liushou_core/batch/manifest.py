@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core.atomic import write_json
+from liushou_core.runfolder import manifest_path
 
 FORMAT = 1
-MANIFEST_NAME = "manifest.json"
 
 OK, FAILED, TIMEOUT, RUNNING = "ok", "failed", "timeout", "running"
 
@@ -247,7 +247,7 @@ class Manifest:
 
 def write_manifest(manifest: Manifest, run_dir: Path) -> Path:
     """Write ``RUN/manifest.json`` atomically and return its path."""
-    path = Path(run_dir) / MANIFEST_NAME
+    path = manifest_path(run_dir)
     write_json(manifest.to_dict(), path)
     return path
 
@@ -255,7 +255,7 @@ def write_manifest(manifest: Manifest, run_dir: Path) -> Path:
 def read_manifest(run_dir: Path) -> Manifest | None:
     """The manifest of a previous run, or ``None`` if there is none or it cannot be read (then nothing is
     reused: a damaged record must never let a stale workbook pass as current)."""
-    path = Path(run_dir) / MANIFEST_NAME
+    path = manifest_path(run_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != FORMAT:

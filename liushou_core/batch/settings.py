@@ -43,6 +43,7 @@ from typing import Any
 import yaml
 
 from liushou_core.errors import ConfigError
+from liushou_core.runfolder import clean_dir
 from liushou_core.values.periods import TERM_START, month_start, parse_term, term_of
 
 REQUIRED_KEYS = ("county", "reference_date", "payroll_month", "inputs", "output")
@@ -87,7 +88,7 @@ class RunConfig:
     @property
     def clean_dir(self) -> Path:
         """Where the cleaner writes people.parquet, issues.parquet and summary.json."""
-        return self.output / "clean"
+        return clean_dir(self.output)
 
     def effective_jobs(self, override: int | None = None) -> int:
         """Parallel notebooks: the command-line value, else the file's, else the core count."""

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core import __version__
-from liushou_core.batch.manifest import MANIFEST_NAME
 from liushou_core.errors import ConfigError
 from liushou_core.paths import safe_name
+from liushou_core.runfolder import MANIFEST_NAME
 from liushou_core.share.masking import MASKING_RULES, mask_list, mask_summary
 from liushou_core.share.profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
 from liushou_core.share.render import Block, Page, chart_png, page_html, write_page_ledger

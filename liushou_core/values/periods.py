@@ -100,24 +100,9 @@ def completed_age(birth: pd.Series, on: dt.date | pd.Series) -> pd.Series:
     return age_at(birth, on)
 
 
-def end_of_month_dates(dates: pd.Series) -> pd.Series:
-    """The last day of each date's month (``NaT`` stays ``NaT``)."""
-    d = pd.to_datetime(dates)
-    return d + pd.offsets.MonthEnd(0)
-
-
-def days_between(start: pd.Series, end: dt.date) -> pd.Series:
-    """Whole days from each ``start`` to ``end`` (``<NA>`` where start is missing)."""
-    s = pd.to_datetime(start)
-    delta = (pd.Timestamp(end) - s).dt.days
-    return delta.astype("Int64")
-
-
 __all__ = [
     "TERM_START",
     "completed_age",
-    "days_between",
-    "end_of_month_dates",
     "month_end",
     "month_label",
     "month_start",

@@ -40,6 +40,7 @@ from liushou_core.rules.guardianship import PROBLEMS, gaps, hard_alerts, left_be
 from liushou_core.rules.referrals import PROGRAMS as REFERRAL_PROGRAMS
 from liushou_core.rules.referrals import referrals
 from liushou_core.rules.visits import LEVEL_KEYS, LEVELS, VISIT_STATUSES, overdue_visits, risk_levels
+from liushou_core.runfolder import NOTEBOOK_KINDS, cleaned_folder, township_dir
 from liushou_core.values.periods import month_label, month_start, parse_month, parse_term
 from liushou_core.values.redact import redact_text
 
@@ -116,8 +117,7 @@ class RunData:
 
 def clean_dir_of(run_dir: Path | str) -> Path:
     """The cleaner's folder of a run (``RUN/clean``), or ``run_dir`` itself if it holds people.parquet."""
-    run_dir = Path(run_dir)
-    return run_dir if (run_dir / "people.parquet").exists() else run_dir / "clean"
+    return cleaned_folder(run_dir)
 
 
 def read_run(run_dir: Path | str) -> RunData:
@@ -1153,8 +1153,6 @@ def township_links(run_dir: Path | str, townships: Sequence[str]) -> Any:
     Links are relative, so the run folder can be copied or moved as a whole.
     """
     from IPython.display import Markdown
-
-    from liushou_core.batch.run import NOTEBOOK_KINDS, township_dir
 
     run_dir = Path(run_dir)
     header = "| 镇（乡） | " + " | ".join(NOTEBOOK_KINDS.values()) + " |"

@@ -17,12 +17,15 @@ import openpyxl
 import pytest
 from run_fixture import build_run, fake_clean, write_inputs
 
+from liushou_core.batch import plan, processes
+from liushou_core.batch import run as batch
 from liushou_core.batch.execute import execute_notebook
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT
-from liushou_core.batch.run import BatchResult, run_batch, safe_name, township_dir
-from liushou_core.batch import run as batch
+from liushou_core.batch.run import BatchResult, run_batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
 from liushou_core.errors import ConfigError
+from liushou_core.paths import safe_name
+from liushou_core.runfolder import township_dir
 
 # ------------------------------------------------------------------------------------------- safe_name
 
@@ -206,7 +209,7 @@ def test_a_failing_township_does_not_stop_the_others_and_resume_redoes_only_it(c
 def test_a_notebook_past_its_timeout_or_with_a_dead_kernel_is_recorded_and_the_rest_finish(
     county: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(batch, "GRACE_S", 0)  # the runner itself stops the notebook at the timeout
+    monkeypatch.setattr(processes, "GRACE_S", 0)  # the runner itself stops the notebook at the timeout
     config = _config(county, timeout=15)
     templates = _stub_templates(county / "templates")
     _break(config, "蓬莱镇-investigation", "sleep")
@@ -316,12 +319,12 @@ def test_the_real_notebooks_make_every_workbook_and_a_broken_township_is_redone_
 
     # explore.ipynb runs on the same run folder.
     out = tmp_path / "explore.ipynb"
-    execute_notebook(batch.NOTEBOOKS_DIR / "explore.ipynb", out, {"run_dir": str(config.output)})
+    execute_notebook(plan.NOTEBOOKS_DIR / "explore.ipynb", out, {"run_dir": str(config.output)})
     assert "Traceback" not in _outputs(out)
 
 
 def test_the_committed_notebooks_are_thin_and_carry_no_outputs() -> None:
-    for path in sorted(batch.NOTEBOOKS_DIR.glob("*.ipynb")):
+    for path in sorted(plan.NOTEBOOKS_DIR.glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
         first = nb.cells[0]
         assert first.cell_type == "code" and "parameters" in first.metadata.get("tags", []), path.name
@@ -330,7 +333,7 @@ def test_the_committed_notebooks_are_thin_and_carry_no_outputs() -> None:
                 assert cell.outputs == [] and cell.execution_count is None, path.name
                 assert not re.search(r"^\s*def |^\s*class ", cell.source, flags=re.M), path.name
         assert nb.metadata["kernelspec"]["name"] == "liushou"
-    assert {p.stem for p in batch.NOTEBOOKS_DIR.glob("*.ipynb")} >= {
+    assert {p.stem for p in plan.NOTEBOOKS_DIR.glob("*.ipynb")} >= {
         "investigation",
         "assistance",
         "county",

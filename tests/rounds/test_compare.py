@@ -14,7 +14,7 @@ from person_frames import make_id, person_frame
 
 from liushou_core.cli import main
 from liushou_core.errors import LiushouError
-from liushou_core.rounds import compare
+from liushou_core.rounds import changes, compare, files, tables
 from liushou_core.values import crosswalk
 
 OLD, NEW = "2017-12-31", "2018-12-31"
@@ -38,9 +38,9 @@ def person(key: str, birth: str, place=FEIZHONG, **facts):
             "name": key, "township_code": tc, "township": t, "village_code": vc, "village": v, **facts}  # fmt: skip
 
 
-def round_of(rows, ref, pending=None) -> compare.Round:
+def round_of(rows, ref, pending=None) -> changes.Round:
     people = person_frame(rows, reference_date=ref)
-    return compare.Round(people, pending, dt.date.fromisoformat(ref))
+    return changes.Round(people, pending, dt.date.fromisoformat(ref))
 
 
 def pending_of(rows, ref=NEW, reason="not_qualified") -> pd.DataFrame:
@@ -109,7 +109,7 @@ LISTED = {
 
 
 @pytest.fixture(scope="module")
-def cases() -> compare.Comparison:
+def cases() -> changes.Comparison:
     by_name = {r["name"]: r for r in OLD_ROWS}
     listed = pending_of([{**by_name[k], **v} for k, v in LISTED.items()])
     broken = pending_of([{**by_name["辛"], "husband_status": "在家"}], reason="facts_missing")
@@ -118,7 +118,7 @@ def cases() -> compare.Comparison:
     return compare.compare(round_of(OLD_ROWS, OLD, was_pending), round_of(NEW_ROWS, NEW, new_pending))
 
 
-def one(c: compare.Comparison, key: str) -> pd.Series:
+def one(c: changes.Comparison, key: str) -> pd.Series:
     return c.register.set_index("name").loc[key]
 
 
@@ -184,14 +184,14 @@ def test_a_unit_recoded_by_the_2019_reform_is_not_a_move_and_counts_in_yanjing_i
         "盐井街道",
         "盐井街道",
     )
-    table = compare.by_township(cases.register)
+    table = tables.by_township(cases.register)
     assert table.loc["盐井街道", ["上轮人数", "本轮人数"]].tolist() == [1, 1]
     assert cases.vintage == 2019
 
 
 def test_moves_between_villages_and_townships_are_flagged_and_balance_by_township(cases):
     assert (one(cases, "午")["moved_label"], one(cases, "未")["moved_label"]) == ("跨村迁移", "跨乡镇迁移")
-    t = compare.by_township(cases.register)
+    t = tables.by_township(cases.register)
     assert t.loc["回马镇", "迁入"] == 1 and t.loc["隆盛镇", "迁出"] == 1
     body = t.drop(index="合计")
     assert (
@@ -217,13 +217,13 @@ def test_a_woman_turning_60_with_every_child_away_stays_as_an_elder_and_the_cate
     assert (row["change"], row["reason"], row["category_old"], row["category_new"]) == (
         "stayed", "turned_60", "留守妇女", "留守老人",
     )  # fmt: skip
-    t = compare.by_category(cases.register)
+    t = tables.by_category(cases.register)
     assert t.loc["留守妇女", "类别转出"] == 1 and t.loc["留守老人", "类别转入"] == 1
     assert (t["上轮人数"] + t["新增"] - t["退出"] + t["类别转入"] - t["类别转出"] == t["本轮人数"]).all()
 
 
 def test_entries_and_exits_are_tabulated_by_reason_and_category(cases):
-    t = compare.by_reason(cases.register, cases.labels)
+    t = tables.by_reason(cases.register, cases.labels)
     assert t.loc[("退出", "未找到"), "合计"] == 2
     assert t.loc[("新增", "新出生"), "留守儿童"] == 1
     assert t["合计"].sum() == cases.register["change"].isin(["entered", "left"]).sum()
@@ -232,7 +232,7 @@ def test_entries_and_exits_are_tabulated_by_reason_and_category(cases):
 def test_a_townships_part_has_the_people_there_now_or_before_and_counts_like_the_county_table(cases):
     assert {"午", "未"} <= set(compare.for_township(cases, "隆盛镇").register["name"])
     assert set(compare.for_township(cases, "回马镇").register["name"]) == {"未"}
-    table = compare.by_township(cases.register)
+    table = tables.by_township(cases.register)
     for town in ("隆盛镇", "回马镇", "盐井街道"):
         s = compare.for_township(cases, town).summary()
         assert (s["people_old"], s["people_new"]) == tuple(table.loc[town, ["上轮人数", "本轮人数"]])
@@ -244,7 +244,7 @@ def test_rounds_given_in_the_wrong_order_are_refused_naming_both_dates():
 
 
 def test_with_the_bureaus_2020_mapping_both_rounds_count_in_the_2020_units():
-    from test_crosswalk import filled_form
+    from values.test_crosswalk import filled_form
 
     bureau = crosswalk.validate_bureau_crosswalk(filled_form())
     old = round_of([person("亥", "1940-01-01", TIANBAZI_2018, **ELDER_AWAY)], OLD)
@@ -258,7 +258,7 @@ def test_with_the_bureaus_2020_mapping_both_rounds_count_in_the_2020_units():
 # ----- files and the command ---------------------------------------------------------------------------------
 
 
-def write_round(folder, rnd: compare.Round):
+def write_round(folder, rnd: changes.Round):
     folder.mkdir(parents=True)
     rnd.people.to_parquet(folder / "people.parquet")
     if rnd.pending is not None:
@@ -277,7 +277,7 @@ def test_the_command_writes_the_register_its_details_and_a_ledger_with_chinese_h
         main(["compare", str(tmp_path / "2017"), str(tmp_path / "2018"), "--out", str(tmp_path / "out")]) == 0
     )
     assert "新增 1 人" in capsys.readouterr().out
-    back = compare.read_comparison(tmp_path / "out")
+    back = files.read_comparison(tmp_path / "out")
     assert back.register.set_index("name")["reason"].to_dict() == {
         "甲": "turned_16",
         "乙": "stayed",
@@ -365,7 +365,7 @@ def test_changed_circumstances_agree_with_the_truth_wherever_both_rounds_filled_
 @pytest.mark.slow
 def test_both_rounds_count_in_the_ten_townships_of_2019_and_the_counts_balance(rounds):
     root, c, _, _ = rounds
-    t = compare.by_township(c.register, crosswalk.townships_at(2019)).drop(index="合计")
+    t = tables.by_township(c.register, crosswalk.townships_at(2019)).drop(index="合计")
     assert list(t.index) == list(crosswalk.townships_at(2019)["township"])
     assert (t["上轮人数"] + t["新增"] - t["退出"] + t["迁入"] - t["迁出"] == t["本轮人数"]).all()
     s = json.loads((root / "clean2018" / "summary.json").read_text(encoding="utf-8"))
@@ -382,7 +382,7 @@ def _stub_templates(folder):
 
     import nbformat
 
-    from liushou_core.batch import run as batch
+    from liushou_core.batch import plan
 
     folder.mkdir(parents=True)
     for kind in ("investigation", "assistance", "county"):
@@ -395,7 +395,7 @@ def _stub_templates(folder):
             "language": "python",
         }
         nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    shutil.copy(batch.NOTEBOOKS_DIR / "changes.ipynb", folder / "changes.ipynb")
+    shutil.copy(plan.NOTEBOOKS_DIR / "changes.ipynb", folder / "changes.ipynb")
     return folder
 
 
@@ -420,7 +420,7 @@ def test_a_run_given_the_previous_round_makes_a_changes_workbook_per_township_an
     result = run_batch(config, clean_fn=fake_clean, notebooks_dir=templates, jobs=2, progress=False)
 
     assert result.exit_code == 0, json.loads((config.output / "manifest.json").read_text(encoding="utf-8"))
-    changes = compare.read_comparison(config.output / "changes")
+    changes = files.read_comparison(config.output / "changes")
     assert changes.summary()["left"] == 1
     for town in ("蓬莱镇", "隆盛镇", "回马镇"):
         folder = config.output / "townships" / town

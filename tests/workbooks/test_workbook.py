@@ -439,7 +439,7 @@ def test_the_assistance_and_county_notebooks_show_every_section_without_errors(
     import nbformat
 
     from liushou_core.batch.execute import execute_notebook
-    from liushou_core.batch.run import NOTEBOOKS_DIR
+    from liushou_core.batch.plan import NOTEBOOKS_DIR
 
     base = {"county": "大英县", "reference_date": AS_OF, "payroll_month": MONTH, "school_term": TERM,
             "as_of": AS_OF, "run_dir": str(assistance_run)}  # fmt: skip
