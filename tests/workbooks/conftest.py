@@ -10,11 +10,7 @@ from run_fixture import build_run, write_clean
 from workbook_runs import assistance_facts_run, sections_for
 
 from liushou_core.workbooks.assistance import AssistanceSections
-from liushou_core.workbooks.ledgers import (
-    assistance_footers,
-    assistance_sheets,
-    write_workbook_ledger,
-)
+from liushou_core.workbooks.ledgers import assistance_footers, assistance_sheets, write_workbook_ledger
 
 
 @pytest.fixture(scope="module")

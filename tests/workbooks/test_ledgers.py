@@ -10,9 +10,7 @@ from run_fixture import write_clean
 from workbook_runs import MONTH, sections_for, sheet_rows
 
 from liushou_core.workbooks.assistance import AssistanceSections
-from liushou_core.workbooks.investigation import (
-    crossfoot_checks,
-)
+from liushou_core.workbooks.investigation import crossfoot_checks
 from liushou_core.workbooks.ledgers import (
     assistance_footers,
     assistance_sheets,

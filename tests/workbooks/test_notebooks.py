@@ -1,22 +1,25 @@
-"""The notebooks themselves: they run and show every section."""
+"""The notebooks themselves: what they import exists and is preloaded, and they run and show every section."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.util
 from pathlib import Path
 
+import nbformat
 import pytest
 from workbook_runs import AS_OF, MONTH, TERM
+
+from liushou_core.batch.execute import execute_notebook
+from liushou_core.batch.run import NOTEBOOKS_DIR
+from liushou_core.batch.warmkernel import PRELOAD
 
 
 @pytest.mark.slow
 def test_the_assistance_and_county_notebooks_show_every_section_without_errors(
     assistance_run: Path, tmp_path: Path
 ) -> None:
-    import nbformat
-
-    from liushou_core.batch.execute import execute_notebook
-    from liushou_core.batch.run import NOTEBOOKS_DIR
-
     base = {"county": "大英县", "reference_date": AS_OF, "payroll_month": MONTH, "school_term": TERM,
             "as_of": AS_OF, "run_dir": str(assistance_run)}  # fmt: skip
     headings = {
@@ -41,3 +44,35 @@ def test_the_assistance_and_county_notebooks_show_every_section_without_errors(
         assert (out.parent / f"{kind}.xlsx").exists()
     first_output = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
     assert "大英县" in str(first_output.outputs)
+
+
+def _notebook_imports() -> dict[str, set[str]]:
+    """Every ``from liushou_core… import …`` of the notebooks' code cells: module → names."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(NOTEBOOKS_DIR.glob("*.ipynb")):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("liushou_core"):
+                    found.setdefault(str(node.module), set()).update(a.name for a in node.names)
+    return found
+
+
+def test_every_name_the_notebooks_import_exists() -> None:
+    imports = _notebook_imports()
+    assert "liushou_core.workbooks.rundata" in imports  # the parse found the notebooks' imports
+    for module, names in imports.items():
+        loaded = importlib.import_module(module)
+        for name in names:
+            assert hasattr(loaded, name) or importlib.util.find_spec(f"{module}.{name}"), (module, name)
+
+
+def test_warm_kernels_preload_every_workbooks_module_the_notebooks_import() -> None:
+    modules = set()
+    for module, names in _notebook_imports().items():
+        if module == "liushou_core.workbooks":  # `from liushou_core.workbooks import plots`
+            modules |= {f"{module}.{n}" for n in names}
+        elif module.startswith("liushou_core.workbooks."):
+            modules.add(module)
+    assert modules and modules <= set(PRELOAD)

@@ -6,10 +6,7 @@ from pathlib import Path
 
 from liushou_core.workbooks.assistance import AssistanceSections
 from liushou_core.workbooks.overview import assistance_by_township, township_links
-from liushou_core.workbooks.payments import (
-    education_eligible,
-    payroll_by_township,
-)
+from liushou_core.workbooks.payments import education_eligible, payroll_by_township
 
 
 def test_links_to_township_workbooks_are_relative_and_say_when_missing(tmp_path: Path) -> None:
