@@ -16,25 +16,27 @@ import pandas as pd
 from liushou_core.ledger import label
 from liushou_core.workbooks.rundata import townships_of
 
+#: The bucket of a value that was not collected.
 NOT_COLLECTED = "未采集"
-
-
+#: The label of a total row or column.
 TOTAL = "合计"
-
-
+#: The row of the whole township in a per-village check.
 ALL_VILLAGES = "全镇（乡）"
 
 
 def village_order(people: pd.DataFrame) -> list[str]:
+    """The villages of a register, in official code order."""
     order = people[["village_code", "village"]].drop_duplicates().sort_values("village_code")
     return [str(v) for v in order["village"]]
 
 
 def place_order(people: pd.DataFrame, by: str) -> list[str]:
+    """The townships (``by="township"``) or villages of a register, in official code order."""
     return townships_of(people) if by == "township" else village_order(people)
 
 
 def with_total(table: pd.DataFrame, total_label: str) -> pd.DataFrame:
+    """``table`` with a last row ``total_label`` summing its numeric columns."""
     total = pd.DataFrame([table.sum(numeric_only=True)], index=pd.Index([total_label], name=table.index.name))
     return pd.concat([table, total]).astype("int64")
 
@@ -60,6 +62,7 @@ def pivot(
 
 
 def per_place(frame: pd.DataFrame, by: str, rows: Sequence[str], value: str | None = None) -> pd.Series:
+    """Rows (or sums of ``value``) of ``frame`` per ``by`` value, for each of ``rows`` (0 where none)."""
     if len(frame) == 0:
         return pd.Series(0, index=list(rows), dtype="int64")
     grouped = frame.groupby(by)
@@ -68,12 +71,14 @@ def per_place(frame: pd.DataFrame, by: str, rows: Sequence[str], value: str | No
 
 
 def distinct_per_place(frame: pd.DataFrame, by: str, rows: Sequence[str]) -> pd.Series:
+    """People (distinct ID numbers) of ``frame`` per ``by`` value, for each of ``rows``."""
     if len(frame) == 0:
         return pd.Series(0, index=list(rows), dtype="int64")
     return frame.groupby(by)["id_number"].nunique().reindex(list(rows), fill_value=0).astype("int64")
 
 
 def finish(table: pd.DataFrame, by: str, total: str | None) -> pd.DataFrame:
+    """A per-place table as shown: its index named in Chinese, with a ``total`` row if one is given."""
     table.index = pd.Index([str(i) for i in table.index], name=label(by))
     return with_total(table, total) if total else table.astype("int64")
 
