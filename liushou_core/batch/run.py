@@ -76,7 +76,8 @@ from liushou_core.runfolder import (
     work_dir,
 )
 from liushou_core.runlock import folder_lock
-from liushou_core.workbooks.workbook import RunData, headline_by_township, read_run, townships_of
+from liushou_core.workbooks.headline import headline_by_township
+from liushou_core.workbooks.rundata import RunData, read_run, townships_of
 
 # --------------------------------------------------------------------------------------------- cleaning
 

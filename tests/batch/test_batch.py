@@ -289,7 +289,7 @@ def test_the_real_notebooks_make_every_workbook_and_a_broken_township_is_redone_
     folder = config.output / "townships" / "蓬莱镇"
     for kind in ("investigation", "assistance"):
         html = (folder / f"{kind}.html").read_text(encoding="utf-8")
-        assert "workbook.load_run" not in html and "from liushou_core" not in html  # no code
+        assert "load_run(run_dir" not in html and "from liushou_core" not in html  # no code
         assert not re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html, flags=re.I)
         assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 1
         assert "运行参数" in html and "蓬莱镇" in html
