@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from liushou_core.errors import ConfigError
+
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
@@ -132,3 +134,12 @@ def replace_contents(fresh: Path, target: Path, *, keep: tuple[str, ...] = ()) -
     for entry in sorted(Path(fresh).iterdir(), key=lambda p: p.name == COMPLETE_MARKER):
         os.replace(entry, target / entry.name)  # the marker last
     shutil.rmtree(old, ignore_errors=True)
+
+
+def require_complete(folder: Path) -> None:
+    """Refuse to read outputs that a command did not finish writing (raises :class:`ConfigError`)."""
+    if not is_complete(folder):
+        raise ConfigError(
+            f"文件夹 {folder} 中的清洗结果不完整（上一次写入它的命令被中断，或由旧版本生成），"
+            "为免使用混杂的数据，已拒绝读取；请重新运行 liushou clean 或 liushou run"
+        )

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 from person_frames import make_id
 
+from liushou_core.atomic import mark_complete
 from liushou_core.cleaning.pipeline import clean_to_dir
 from liushou_core.cli import main
 from liushou_core.errors import ConfigError, LiushouError, ParameterError
@@ -638,6 +639,7 @@ def test_a_register_that_fails_its_check_is_reported_without_whole_ids(run_dir: 
     broken = pd.concat([people, people.head(2)], ignore_index=True)  # duplicated IDs fail the schema
     (tmp_path / "clean").mkdir()
     broken.to_parquet(tmp_path / "clean" / "people.parquet")
+    mark_complete(tmp_path / "clean")
     with pytest.raises(LiushouError) as err:
         workbook.load_run(tmp_path)
     assert not valid_ids_in(str(err.value))

@@ -16,16 +16,9 @@ from typing import Any
 
 from liushou_core.atomic import fresh_folder, replace_contents
 from liushou_core.cleaning.intake.problems import blocking, format_problems, input_problems
-from liushou_core.cleaning.streaming import Streamed, stream_to_dir
+from liushou_core.cleaning.streaming import Streamed, check_inputs, stream_to_dir
 from liushou_core.errors import ConfigError
 from liushou_core.runlock import LOCK_NAME, folder_lock
-
-
-def check_inputs(inputs: Sequence[Path]) -> None:
-    """Refuse, before anything is written, a cleaning none of whose inputs exists (a misspelt folder)."""
-    if not any(Path(p).exists() for p in inputs):
-        named = "、".join(f"“{p}”" for p in inputs)
-        raise ConfigError(f"找不到输入 {named}，请检查路径的拼写；输出文件夹未作任何改动")
 
 
 def clean_to_dir(

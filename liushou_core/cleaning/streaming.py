@@ -98,6 +98,19 @@ def default_reference_date() -> date:
 # --------------------------------------------------------------------------------------------- intake
 
 
+def check_inputs(inputs: Sequence[Path]) -> None:
+    """Refuse, before anything is written, a cleaning none of whose inputs exists (a misspelt folder), and
+    an input that is neither a file nor a folder (a named pipe would wait for a writer for ever)."""
+    for p in inputs:
+        if Path(p).exists() and not (Path(p).is_file() or Path(p).is_dir()):
+            raise ConfigError(
+                f"输入“{p}”不是普通文件或文件夹（可能是管道或设备），无法作为报表读取；请换成报表文件"
+            )
+    if not any(Path(p).exists() for p in inputs):
+        named = "、".join(f"“{p}”" for p in inputs)
+        raise ConfigError(f"找不到输入 {named}，请检查路径的拼写；输出文件夹未作任何改动")
+
+
 def read_by_file(inputs: Sequence[Path | str], codebook: Codebook) -> Iterator[IntakeResult]:
     """:func:`~liushou_core.cleaning.intake.read_returns`, one return at a time: the same rows, files and issues.
 
@@ -234,6 +247,7 @@ def stream_to_dir(
 ) -> Streamed:
     """Read the returns, clean them a part at a time and write every output to ``out``, the completeness
     marker last (``out`` should be a fresh folder: :func:`liushou_core.cleaning.pipeline.clean_to_dir`)."""
+    check_inputs(inputs)
     cb = load_codebook(codebooks)
     ref = reference_date or default_reference_date()
     dec = read_decisions(decisions, cb) if decisions is not None else None

@@ -39,7 +39,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from liushou_core.atomic import write_json, write_parquet
+from liushou_core.atomic import require_complete, write_json, write_parquet
 from liushou_core.cleaning.classify import Thresholds
 from liushou_core.errors import LiushouError
 from liushou_core.issues import RULES
@@ -242,6 +242,7 @@ def read_round(folder: Path) -> Round:
     people_path = folder / "people.parquet"
     if not people_path.is_file():
         raise LiushouError(f"{folder} 中没有 people.parquet：请先用 liushou clean 清洗这一轮的报表")
+    require_complete(folder)
     summary_path = folder / "summary.json"
     try:
         ref = date.fromisoformat(json.loads(summary_path.read_text(encoding="utf-8"))["reference_date"])

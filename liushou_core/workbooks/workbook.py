@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from liushou_core.atomic import require_complete
 from liushou_core.errors import ConfigError
 from liushou_core.issues import RULES
 from liushou_core.ledger import DEFAULT_TEXT_COLUMNS, label, write_ledger
@@ -126,6 +127,7 @@ def read_run(run_dir: Path | str) -> RunData:
     people_path = folder / "people.parquet"
     if not people_path.exists():
         raise ConfigError(f"找不到核实名册 {people_path}：请先运行 liushou clean 或 liushou run")
+    require_complete(folder)
 
     def optional(name: str) -> pd.DataFrame | None:
         return pd.read_parquet(folder / name) if (folder / name).exists() else None
