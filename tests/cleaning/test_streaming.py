@@ -216,3 +216,14 @@ def test_cleaning_in_memory_is_the_same_orchestration_as_writing_the_files(
         pd.testing.assert_frame_equal(getattr(reg, table), streamed.read(table), check_dtype=False, obj=table)
     pd.testing.assert_frame_equal(reg.issues, streamed.read("issues"), check_dtype=False)
     assert reg.summary() == streamed.summary
+
+
+def test_a_return_whose_ids_excel_mangled_all_is_cleaned_not_an_internal_error(tmp_path: Path) -> None:
+    # issue 18: no duplicate candidate at all ended in ``pa.array`` of a ChunkedArray
+    wb = openpyxl.Workbook()
+    wb.active.append(["镇（乡）", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别", "出生日期"])
+    for i in range(3):
+        wb.active.append(["回马镇", "团结村", f"甲{i}", "男", "5.10923E+17", "留守儿童", "2008-01-01"])
+    wb.save(tmp_path / "r.xlsx")
+    streamed = stream_to_dir([tmp_path / "r.xlsx"], tmp_path / "out", REF)
+    assert (streamed.summary["rows_in"], streamed.summary["pending"]) == (3, 3)
