@@ -28,7 +28,7 @@ MONTH = "2018-01"
 
 def measure(returns: Path, label: str) -> dict[str, Any]:
     from liushou_core.cleaning.intake import read_returns
-    from liushou_core.cleaning.pipeline import build_register
+    from liushou_core.cleaning.streaming import build_register
     from liushou_core.rules.allowances import payroll
     from liushou_core.values.codebook import load_codebook
 

@@ -550,7 +550,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 def main(argv: list[str]) -> int:
     from liushou_core.cleaning.intake import read_returns
-    from liushou_core.cleaning.pipeline import build_register
+    from liushou_core.cleaning.streaming import build_register
     from liushou_core.rules.allowances import payroll as fast_payroll
     from liushou_core.values.codebook import load_codebook
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from liushou_core.errors import ConfigError
 
 
 @contextmanager
@@ -70,3 +74,72 @@ def write_text(content: str, path: Path) -> None:
     """Write UTF-8 text atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(content, encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------------ complete or not at all
+
+#: The file a command writes last into an output folder: the folder's files are all of one complete run.
+COMPLETE_MARKER = ".complete"
+
+
+def mark_complete(folder: Path) -> None:
+    """Say that every output in ``folder`` is written (the last thing a command does there)."""
+    write_text(datetime.now().isoformat(timespec="seconds") + "\n", Path(folder) / COMPLETE_MARKER)
+
+
+def unmark_complete(folder: Path) -> None:
+    """Say that ``folder`` is being written (the first thing a command does there)."""
+    (Path(folder) / COMPLETE_MARKER).unlink(missing_ok=True)
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether the last command that wrote ``folder`` finished."""
+    return (Path(folder) / COMPLETE_MARKER).is_file()
+
+
+@contextmanager
+def fresh_folder(target: Path) -> Iterator[Path]:
+    """A new, empty folder beside ``target`` (``.<name>.<random>.tmp``) to write a command's outputs into;
+    removed on leaving, whatever happened, unless :func:`replace_contents` moved its files into ``target``.
+    Such folders left by a killed command are removed first (the caller holds ``target``'s lock)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        os.chmod(fresh, 0o777 & ~_umask())
+        yield fresh
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+
+
+def replace_contents(fresh: Path, target: Path, *, keep: tuple[str, ...] = ()) -> None:
+    """Replace everything in ``target`` (but the names in ``keep``, such as its lock) by the files of
+    ``fresh``, a complete set of outputs with its completeness marker.
+
+    ``target`` is marked incomplete first and gets the marker last, so a command killed on the way leaves a
+    folder that says it is incomplete, never a mix that looks complete; no file of an earlier command
+    survives (the previous cleaning's problem lists of other townships).
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    unmark_complete(target)
+    old = target / ".old.tmp"
+    shutil.rmtree(old, ignore_errors=True)
+    old.mkdir()
+    for entry in list(target.iterdir()):
+        if entry.name not in {*keep, old.name}:
+            os.replace(entry, old / entry.name)
+    for entry in sorted(Path(fresh).iterdir(), key=lambda p: p.name == COMPLETE_MARKER):
+        os.replace(entry, target / entry.name)  # the marker last
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def require_complete(folder: Path) -> None:
+    """Refuse to read outputs that a command did not finish writing (raises :class:`ConfigError`)."""
+    if not is_complete(folder):
+        raise ConfigError(
+            f"文件夹 {folder} 中的清洗结果不完整（上一次写入它的命令被中断，或由旧版本生成），"
+            "为免使用混杂的数据，已拒绝读取；请重新运行 liushou clean 或 liushou run"
+        )

@@ -224,12 +224,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the disk is full, the output folder cannot be written, a file is open in another program…
         print(f"错误：{_os_error(exc)}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        if "null" not in str(exc):  # "embedded null byte": a path holding NUL, refused by the OS interface
+            return _internal_error(exc)
+        print("错误：路径中含有空字符（\\0），请检查命令行或运行设置文件中的路径", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: one line for the user, the traceback kept for the maintainers
-        print(
-            f"错误：程序内部错误（{type(exc).__name__}：{_short(redact_text(str(exc)))}）。{_keep_traceback()}",
-            file=sys.stderr,
-        )
-        return 3
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug: one line for the user, the traceback kept for the maintainers."""
+    print(
+        f"错误：程序内部错误（{type(exc).__name__}：{_short(redact_text(str(exc)))}）。{_keep_traceback()}",
+        file=sys.stderr,
+    )
+    return 3
 
 
 _OS_REASONS = {

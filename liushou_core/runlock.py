@@ -9,6 +9,10 @@ The operating system releases the lock when its holder ends, however it ends (``
 power cut), so a lock file left behind by a dead command is simply taken over. The batch's worker
 processes inherit the lock (:func:`held_fds`) and keep it until they have stopped too: a run started just
 after a killed one waits a few seconds for the killed run's workers to stop, then goes on.
+
+One lock covers every folder inside the folder locked: a run owns ``RUN/clean``, its townships' and county
+folders, so ``liushou clean --out RUN/clean`` during a run on RUN is refused naming the run, and a run on
+RUN is refused while a command holds the lock of a folder inside it (:func:`_check_nested`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def folder_lock(folder: Path, command: str) -> Iterator[Path]:
         _acquire(fd, path, folder)
         os.set_inheritable(fd, False)  # only workers handed it explicitly keep it
         _write_holder(fd, command)
+        _check_nested(folder.resolve(), path)
         _held[key] = fd
         try:
             yield path
@@ -94,6 +99,45 @@ def _acquire(fd: int, path: Path, folder: Path) -> None:
             f"输出文件夹 {folder} 正由另一个 {what}（{who}{since}）使用，同一文件夹不能同时运行两次；"
             "请等它结束后再运行，或换一个输出文件夹"
         )
+
+
+def _check_nested(folder: Path, own: Path) -> None:
+    """Refuse when another command holds the lock of a folder holding ``folder`` or inside it."""
+    around = [p / LOCK_NAME for p in folder.parents]
+    inside = [p for p in folder.rglob(LOCK_NAME) if p.parent != folder]
+    for lock in [*around, *inside]:
+        if lock.resolve() in _held or not lock.is_file():
+            continue  # this process holds it (run → clean), or there is none
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if _try_lock(fd):
+                _unlock(fd)
+                continue
+        finally:
+            os.close(fd)
+        holder = _read_holder(lock)
+        who = f"进程 {holder['pid']}" if holder.get("pid") else "另一个进程"
+        what = holder.get("command") or "liushou"
+        since = f"，{holder['started']} 开始" if holder.get("started") else ""
+        relation = "所在的文件夹" if lock.parent in folder.parents else "中的文件夹"
+        raise FolderLockedError(
+            f"输出文件夹 {folder}{relation} {lock.parent} 正由另一个 {what}（{who}{since}）使用，"
+            "同一批文件不能同时由两个命令写入；请等它结束后再运行，或换一个输出文件夹"
+        )
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _try_lock(fd: int) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 from person_frames import make_id, person_frame
 
+from liushou_core.atomic import mark_complete
 from liushou_core.issues import RULES, Issues
 
 TOWNSHIPS = {
@@ -213,6 +214,7 @@ def write_clean(run: dict[str, Any], folder: Path) -> Path:
     (folder / "summary.json").write_text(
         json.dumps(run["summary"], ensure_ascii=False, default=str), encoding="utf-8"
     )
+    mark_complete(folder)
     return folder
 
 

@@ -6,6 +6,7 @@ key gives it (pending, merged duplicate, skipped) with at least 99% precision an
 """
 
 import json
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -21,7 +22,8 @@ SEED_FIGURES = {"留守儿童": 6049, "留守妇女": 1604, "留守老人": 1324
 def county(tmp_path_factory):
     root = tmp_path_factory.mktemp("county")
     write_sample(root / "sample", seed=2018)
-    reg = clean_to_dir([root / "sample"], root / "clean")
+    cleaned = clean_to_dir([root / "sample"], root / "clean")
+    reg = SimpleNamespace(**{t: cleaned.read(t) for t in ("rows", "people", "issues")})
     key = pd.read_csv(
         root / "sample" / "_answer_key.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
     )

@@ -18,21 +18,6 @@ PACKAGE_DIR = Path(liushou_core.__file__).parent
 MAX_LINES = 650
 MAX_TOP_LEVEL = 15
 
-#: Modules that other parts of issue 12 split or merge (outside the batch/rounds/run-folder part): their checks
-#: are expected to fail until those parts land. The lead removes an entry when its part is merged.
-PENDING: dict[str, str] = {}
-#: Import cycles between modules that other parts of issue 12 rework.
-PENDING_CYCLES = {
-    frozenset(
-        {
-            "liushou_core.cleaning.pipeline",
-            "liushou_core.cleaning.problemlist",
-            "liushou_core.cleaning.streaming",
-        }
-    ): ("i18 merges cleaning/pipeline.py and cleaning/streaming.py into one orchestrator"),
-}
-
-
 def modules(package_dir: Path, package: str) -> dict[str, Path]:
     """Every module of the package: dotted name → file (a package is its ``__init__.py``)."""
     found = {}
@@ -146,26 +131,12 @@ def _described(found: list[frozenset[str]]) -> str:
     return "; ".join(" ↔ ".join(sorted(c)) for c in found)
 
 
-def test_no_import_cycle_outside_the_pending_parts() -> None:
-    found = [c for c in cycles(GRAPH) if not any(c <= pending for pending in PENDING_CYCLES)]
+def test_no_import_cycle() -> None:
+    found = cycles(GRAPH)
     assert not found, f"import cycles: {_described(found)}"
 
 
-@pytest.mark.parametrize(
-    "cycle",
-    [pytest.param(c, marks=pytest.mark.xfail(strict=False, reason=r), id="-".join(sorted(c))) for c, r in PENDING_CYCLES.items()],
-)  # fmt: skip
-def test_the_pending_cycles_are_broken(cycle: frozenset[str]) -> None:
-    assert not any(cycle <= c for c in cycles(GRAPH)), f"still a cycle: {_described([cycle])}"
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=False, reason=PENDING[m])) if m in PENDING else m
-        for m in sorted(MODULES)
-    ],
-)
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_is_over_650_lines(module: str) -> None:
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{MODULES[module].relative_to(PACKAGE_DIR.parent)}: {lines} lines"

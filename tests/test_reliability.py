@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from liushou_core import cli
 from liushou_core.batch import run as batch
 from liushou_core.cleaning.intake import read_returns
-from liushou_core.cleaning.pipeline import build_register
+from liushou_core.cleaning.streaming import build_register
 from liushou_core.errors import LiushouError
 from liushou_core.runlock import LOCK_NAME, folder_lock
 from liushou_core.values.idcard import make_id

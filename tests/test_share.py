@@ -17,9 +17,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 from person_frames import make_id
 
+from liushou_core.atomic import mark_complete
 from liushou_core.cleaning.pipeline import clean_to_dir
 from liushou_core.cli import main
 from liushou_core.errors import ConfigError, LiushouError, ParameterError
@@ -46,6 +49,7 @@ from liushou_core.workbooks.ledgers import (
 from liushou_core.workbooks.rundata import load_run
 
 REFERENCE = dt.date(2017, 12, 31)
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 HOSTILE_NAMES = ('=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
@@ -201,6 +205,43 @@ def test_the_scanner_finds_ids_inside_longer_numbers_and_mobiles_standing_alone(
     assert valid_ids_in(mask_id(pd.Series([some_id])).iloc[0]) == []
     assert valid_ids_in("510923200102030000") == []  # not a valid ID
     assert mobiles_in("电话13812345678。") == ["13812345678"] and mobiles_in("138****5678") == []
+
+
+def test_the_scanner_finds_ids_and_mobiles_written_in_groups_or_full_width() -> None:
+    some_id = make_id(dt.date(2010, 6, 16), "男", 23)
+    grouped = f"{some_id[:6]}-{some_id[6:10]}-{some_id[10:14]}-{some_id[14:]}"
+    assert valid_ids_in(f"组 {grouped} 号") == [some_id]
+    assert valid_ids_in(some_id.translate(FULL_WIDTH)) == [some_id]
+    assert valid_ids_in(" ".join(some_id)) == [some_id]
+    assert mobiles_in("电话 138-0520-1145，") == ["13805201145"]
+    assert mobiles_in("138.0520.1145") == ["13805201145"]
+    assert mobiles_in("１３８０５２０１１４５") == ["13805201145"]
+    assert mobiles_in("2018-01-01 138 0520 1145") == ["13805201145"]
+    assert mobiles_in("&#49;3805201145") == ["13805201145"]  # a character reference in HTML
+    assert mobiles_in("2018-01-01 2018-12-31") == [] and mobiles_in("138-****-1145") == []
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cuts=st.lists(st.integers(1, 17), max_size=5),
+    sep=st.sampled_from([" ", "-", ".", "－", "．", "\u3000", " - "]),
+    full_width=st.booleans(),
+)
+def test_the_scan_finds_any_grouping_of_an_id_or_a_mobile_in_a_published_file(
+    tmp_path_factory: pytest.TempPathFactory, cuts: list[int], sep: str, full_width: bool
+) -> None:
+    some_id = make_id(dt.date(1990, 3, 4), "女", 31)
+    folder = tmp_path_factory.mktemp("bundle")
+    for n, number in enumerate([some_id, "13805201145"]):
+        at = sorted({c % len(number) for c in cuts if c % len(number) > 0})
+        written = sep.join(number[a:b] for a, b in zip([0, *at], [*at, len(number)], strict=True))
+        if full_width:
+            written = written.translate(FULL_WIDTH)
+        (folder / f"{n}.html").write_text(f"<td>张{written}</td>", encoding="utf-8")
+    kinds = sorted(f.kind for f in scan_folder(folder))
+    assert kinds == ["手机号码", "身份证号"]
+    with pytest.raises(PersonalDataLeak):
+        bundle_module.check_folder(folder)
 
 
 # ------------------------------------------------------------------------------------------------ formulas
@@ -602,6 +643,7 @@ def test_a_register_that_fails_its_check_is_reported_without_whole_ids(run_dir: 
     broken = pd.concat([people, people.head(2)], ignore_index=True)  # duplicated IDs fail the schema
     (tmp_path / "clean").mkdir()
     broken.to_parquet(tmp_path / "clean" / "people.parquet")
+    mark_complete(tmp_path / "clean")
     with pytest.raises(LiushouError) as err:
         load_run(tmp_path)
     assert not valid_ids_in(str(err.value))

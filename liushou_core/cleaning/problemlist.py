@@ -9,17 +9,14 @@ them as typed, IDs included: it goes back to the township, not to other departme
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from liushou_core.cleaning.corrections import DECISION_HEADERS
+from liushou_core.cleaning.result import Register
 from liushou_core.issues import RULES
 from liushou_core.ledger import safe_sheet_name, write_ledger
 from liushou_core.paths import safe_name
-
-if TYPE_CHECKING:
-    from liushou_core.cleaning.pipeline import Register
 
 SEVERITY_LABELS = {"error": "错误（待核实）", "warning": "提醒（请更正）", "info": "说明"}
 

@@ -1,8 +1,9 @@
-"""``liushou clean`` at any scale: the returns cleaned one at a time, the outputs written in parts.
+"""The cleaning orchestrator: intake → corrections → normalisation → classification → duplicates → register,
+the returns cleaned a part at a time (:func:`stream_to_dir`, what ``liushou clean`` and ``liushou run`` use).
 
-:func:`liushou_core.cleaning.pipeline.clean_to_dir` holds every row in memory (a million rows take a few GiB).
-:func:`stream_to_dir` writes the same files — row for row, in the same order — holding only one return at a
-time plus a few small columns of every row:
+Cleaning all the rows at once is the same orchestration with one part (:func:`build_register`, in memory).
+It holds only one part (about :data:`PART_ROWS` rows) at a time plus a few small columns of every row, and
+writes the files row for row in the order of a cleaning of every row at once:
 
 1. each return is read, corrected, normalised and classified on its own (:func:`~liushou_core.cleaning.stages.
    clean_part`); its issues are rendered; its rows and cleaned values are put aside on disk
@@ -13,38 +14,37 @@ time plus a few small columns of every row:
 4. the issues are written block by block (as if every row had been cleaned at once), then the problem lists
    from the few rows they show, then ``summary.json`` from the tallies.
 
-The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue.
+The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue. The last
+file written is the completeness marker (:func:`liushou_core.atomic.mark_complete`).
 """
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import yaml
 
-from liushou_core.atomic import atomic_path, write_json, write_parquet
+from liushou_core.atomic import atomic_path, mark_complete, unmark_complete, write_json, write_parquet
 from liushou_core.cleaning.classify import Thresholds
 from liushou_core.cleaning.corrections import CorrectionLog, apply_corrections, read_decisions
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.sources import find_sources
 from liushou_core.cleaning.normalise import POSITION
-from liushou_core.cleaning.pipeline import (
-    Register,
-    Tally,
-    build_register,
-    default_reference_date,
-    summary_figures,
-)
+from liushou_core.cleaning.problemlist import write_problem_lists
+from liushou_core.cleaning.result import Register, Tally, summary_figures
 from liushou_core.cleaning.stages import (
     CANDIDATE_COLUMNS,
     ERRORS,
@@ -59,7 +59,9 @@ from liushou_core.cleaning.stages import (
     settle,
     skip_block,
 )
+from liushou_core.errors import ConfigError
 from liushou_core.issues import ISSUE_COLUMNS, SKIP_RULES, Issues
+from liushou_core.paths import params_dir
 from liushou_core.values.codebook import Codebook, load_codebook
 
 SPILL_DIR = ".parts"
@@ -76,8 +78,37 @@ class Streamed:
     files: pd.DataFrame
     file_issues: pd.DataFrame  # intake's file and sheet issues (what ``input_problems`` reads)
 
+    def read(self, table: str) -> pd.DataFrame:
+        """One of the tables written (``people``, ``pending``, ``rows``, ``issues``, ``files``…)."""
+        return pd.read_parquet(self.out / f"{table}.parquet")
+
+
+def default_reference_date() -> date:
+    """The survey's reference date from ``params/survey.yaml``."""
+    data = yaml.safe_load((params_dir() / "survey.yaml").read_text(encoding="utf-8"))
+    value = data.get("reference_date")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"params/survey.yaml 的 reference_date 应为 YYYY-MM-DD，而不是“{value}”") from exc
+
 
 # --------------------------------------------------------------------------------------------- intake
+
+
+def check_inputs(inputs: Sequence[Path]) -> None:
+    """Refuse, before anything is written, a cleaning none of whose inputs exists (a misspelt folder), and
+    an input that is neither a file nor a folder (a named pipe would wait for a writer for ever)."""
+    for p in inputs:
+        if Path(p).exists() and not (Path(p).is_file() or Path(p).is_dir()):
+            raise ConfigError(
+                f"输入“{p}”不是普通文件或文件夹（可能是管道或设备），无法作为报表读取；请换成报表文件"
+            )
+    if not any(Path(p).exists() for p in inputs):
+        named = "、".join(f"“{p}”" for p in inputs)
+        raise ConfigError(f"找不到输入 {named}，请检查路径的拼写；输出文件夹未作任何改动")
 
 
 def read_by_file(inputs: Sequence[Path | str], codebook: Codebook) -> Iterator[IntakeResult]:
@@ -119,6 +150,15 @@ def _renamed(result: IntakeResult, old: str, new: str) -> IntakeResult:
 # ----------------------------------------------------------------------------------------- the stream
 
 
+class _Output(Protocol):
+    """Where one output table goes, part by part: a parquet file, or a frame in memory."""
+
+    def write(self, frame: pd.DataFrame) -> None: ...
+    def write_table(self, table: pa.Table) -> None: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
 class _Writer:
     """Append frames to one parquet file, written atomically; the schema is the first table's."""
 
@@ -139,11 +179,9 @@ class _Writer:
         assert self._schema is not None
         self._writer.write_table(table if table.schema.equals(self._schema) else table.cast(self._schema))
 
-    def close(self, empty: pd.DataFrame) -> None:
-        """Finish the file; with nothing written, write ``empty`` (the columns, no rows)."""
-        if self._writer is None:
-            write_parquet(empty, self.path)
-            return
+    def close(self) -> None:
+        """Finish the file (something, if only the columns, has been written)."""
+        assert self._writer is not None
         self._writer.close()
         self._context.__exit__(None, None, None)
 
@@ -154,14 +192,48 @@ class _Writer:
             self._context.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
+class _Collector:
+    """Keep the frames of one output table in memory (:func:`build_register`)."""
+
+    def __init__(self) -> None:
+        self.frames: list[pd.DataFrame] = []
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.frames.append(frame)
+
+    def write_table(self, table: pa.Table) -> None:
+        self.frames.append(table.to_pandas())
+
+    def close(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.frames.clear()
+
+    def frame(self) -> pd.DataFrame:
+        return pd.concat(self.frames, ignore_index=True)
+
+
 @dataclass
 class _Kept:
-    """What stays in memory of one return between the two passes: its rendered issues."""
+    """What stays in memory of one part between the two passes: its rendered issues."""
 
     index: int
     issues: pa.Table  # the skipped rows', then the findings block by block
     skipped: int  # how many of ``issues`` are the skipped rows'
     block_sizes: list[int]
+
+
+@dataclass(frozen=True)
+class _Cleaned:
+    """What the orchestrator returns besides the tables it wrote: the figures and the small tables."""
+
+    tally: Tally
+    files: pd.DataFrame
+    intake_issues: pd.DataFrame  # intake's file and sheet issues
+    corrections_log: pd.DataFrame
+    decisions_log: pd.DataFrame
+    shown: Register  # the few rows, people and issues the problem lists show
 
 
 def stream_to_dir(
@@ -173,31 +245,90 @@ def stream_to_dir(
     *,
     part_rows: int = PART_ROWS,
 ) -> Streamed:
-    """Read, clean and write like :func:`~liushou_core.cleaning.pipeline.clean_to_dir`, one part at a time."""
+    """Read the returns, clean them a part at a time and write every output to ``out``, the completeness
+    marker last (``out`` should be a fresh folder: :func:`liushou_core.cleaning.pipeline.clean_to_dir`)."""
+    check_inputs(inputs)
     cb = load_codebook(codebooks)
     ref = reference_date or default_reference_date()
     dec = read_decisions(decisions, cb) if decisions is not None else None
     out = Path(out)
-    spill = out / SPILL_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    unmark_complete(out)
+    outputs = {name: _Writer(out / f"{name}.parquet") for name in ("people", "pending", "rows", "issues")}
+    with _spill_folder(out / SPILL_DIR) as spill:
+        c = _clean(read_by_file(inputs, cb), outputs, spill, ref, cb, dec, part_rows)
+    write_parquet(
+        c.files.astype({col: "string" for col in c.files.columns if c.files[col].dtype == object}),
+        out / "files.parquet",
+    )
+    if len(c.corrections_log):
+        write_parquet(c.corrections_log, out / "corrections_log.parquet")
+    if len(c.decisions_log):
+        write_parquet(c.decisions_log, out / "decisions_log.parquet")
+    write_problem_lists(c.shown, out / "问题数据清单")
+    summary = summary_figures(
+        c.tally,
+        reference_date=ref,
+        files=c.files,
+        issues=c.intake_issues,
+        corrections_log=c.corrections_log,
+        decisions_log=c.decisions_log,
+    )
+    write_json(summary, out / "summary.json")
+    mark_complete(out)
+    return Streamed(out=out, summary=summary, files=c.files, file_issues=c.intake_issues)
+
+
+def build_register(
+    intake: IntakeResult,
+    reference_date: date,
+    *,
+    codebook: Codebook | None = None,
+    decisions: pd.DataFrame | None = None,
+    thresholds: Thresholds | None = None,
+) -> Register:
+    """Clean intake's rows as one part, in memory: the register, every row's fate and the issues."""
+    cb = codebook or load_codebook()
+    outputs = {name: _Collector() for name in ("people", "pending", "rows", "issues", "raw")}
+    with tempfile.TemporaryDirectory(prefix="liushou-clean-") as tmp, _spill_folder(Path(tmp)) as spill:
+        c = _clean([intake], outputs, spill, reference_date, cb, decisions, None, thresholds)
+    return Register(
+        rows=outputs["rows"].frame(),
+        raw=outputs["raw"].frame(),
+        people=outputs["people"].frame(),
+        pending=outputs["pending"].frame(),
+        issues=Issues.validate(outputs["issues"].frame()),
+        files=c.files,
+        corrections_log=c.corrections_log,
+        decisions_log=c.decisions_log,
+        reference_date=reference_date,
+    )
+
+
+@contextmanager
+def _spill_folder(spill: Path) -> Iterator[Path]:
     shutil.rmtree(spill, ignore_errors=True)
     spill.mkdir(parents=True)
     try:
-        return _stream(inputs, out, spill, ref, cb, dec, part_rows)
+        yield spill
     finally:
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def _stream(
-    inputs: Sequence[Path],
-    out: Path,
+def _clean(
+    intakes: Iterable[IntakeResult],
+    outputs: Mapping[str, _Output],
     spill: Path,
     ref: date,
     cb: Codebook,
     dec: pd.DataFrame | None,
-    part_rows: int,
-) -> Streamed:
-    thresholds = Thresholds.at(ref)
-    empty = build_register(read_returns([], cb), ref, codebook=cb, thresholds=thresholds)
+    part_rows: int | None,
+    thresholds: Thresholds | None = None,
+) -> _Cleaned:
+    """The orchestration: ``outputs`` receive rows, people, pending and issues (and ``raw``, if there);
+    ``part_rows=None`` cleans every row as one part."""
+    thresholds = thresholds or Thresholds.at(ref)
+    nothing = read_returns([], cb)
     corrections = dec if dec is not None and dec["correction"].notna().any() else None
     files: list[pd.DataFrame] = []
     file_issues: list[pd.DataFrame] = []
@@ -228,16 +359,16 @@ def _stream(
     # Small returns are cleaned together (a part of about PART_ROWS rows): a part's fixed costs are paid
     # once, and a county's returns make one part.
     waiting: list[pd.DataFrame] = []
-    for intake in read_by_file(inputs, cb):
+    for intake in intakes:
         files.append(intake.files)
         file_issues.append(intake.issues[~intake.issues["rule"].isin(SKIP_RULES)])
         if len(intake.rows):
             waiting.append(intake.rows)
-        if sum(len(w) for w in waiting) >= part_rows:
+        if part_rows is not None and sum(len(w) for w in waiting) >= part_rows:
             clean(pd.concat(waiting, ignore_index=True))
             waiting = []
-    if waiting:
-        clean(pd.concat(waiting, ignore_index=True))
+    if waiting or not kept:  # no row at all is one empty part: every output gets its columns
+        clean(pd.concat(waiting, ignore_index=True) if waiting else nothing.rows)
     del waiting
 
     # 2. Duplicates across all the returns.
@@ -251,15 +382,13 @@ def _stream(
     dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
-    shown_keys = [pa.array(group_keys.astype("string").array).cast(pa.large_string())]
+    shown_keys = [_values(group_keys)]
     for kp in kept:
         flagged = pc.is_in(kp.issues.column("severity"), value_set=pa.array(["error", "warning"]))
         shown_keys.append(pc.drop_null(kp.issues.column("row_key").filter(flagged)).combine_chunks())
     shown = pc.unique(pa.concat_arrays([a.cast(pa.large_string()) for a in shown_keys]))
 
-    # 3. Each return again: fates, then its rows, register and pending rows appended to the outputs.
-    out.mkdir(parents=True, exist_ok=True)
-    writers = {name: _Writer(out / f"{name}.parquet") for name in ("people", "pending", "rows")}
+    # 3. Each part again: fates, then its rows, register and pending rows appended to the outputs.
     tally = Tally()
     context: dict[str, list[pd.DataFrame]] = {"rows": [], "raw": [], "people": [], "pending": []}
     try:
@@ -270,79 +399,56 @@ def _stream(
             data_pos = np.flatnonzero(rows["skip_rule"].isna().to_numpy())
             part = Part(rows=rows, cleaned=cleaned, data_pos=data_pos, blocks=[errors])
             settled = settle(part, dups.loc[dups["part"].eq(kp.index), POSITION].to_numpy())
-            writers["rows"].write(settled.rows)
-            writers["people"].write(settled.people)
-            writers["pending"].write(settled.pending)
+            outputs["rows"].write(settled.rows)
+            outputs["people"].write(settled.people)
+            outputs["pending"].write(settled.pending)
+            if "raw" in outputs:
+                outputs["raw"].write(rows)
             tally = tally + Tally.of(settled.rows, settled.people, kp.issues.select(["severity"]).to_pandas())
             context["raw"].append(rows[_among(rows["row_key"], shown)])
             context["rows"].append(settled.rows[_among(settled.rows["row_key"], shown)])
             context["people"].append(settled.people[_among(settled.people["id_number"], dup_ids)])
             context["pending"].append(settled.pending[_among(settled.pending["id_number"], dup_ids)])
             del rows, cleaned, part, settled
-        for name, w in writers.items():
-            w.close(getattr(empty, name))
-    except BaseException:
-        for w in writers.values():
-            w.abort()
-        raise
 
-    # 4. The issues as if cleaned at once: intake's, the skipped rows, the findings block by block, duplicates.
-    files_frame = pd.concat(files, ignore_index=True) if files else empty.files
-    intake_issues = (
-        Issues.validate(pd.concat(file_issues, ignore_index=True)) if file_issues else empty.issues
-    )
-    head = pa.Table.from_pandas(intake_issues[ISSUE_COLUMNS], preserve_index=False)
-    tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
-    tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
-    listed: list[pd.DataFrame] = []
-    issue_writer = _Writer(out / "issues.parquet")
-    try:
+        # 4. The issues as if cleaned at once: intake's, the skipped rows, the findings block by block,
+        # the duplicates.
+        files_frame = pd.concat(files, ignore_index=True) if files else nothing.files
+        intake_issues = Issues.validate(
+            pd.concat(file_issues, ignore_index=True) if file_issues else nothing.issues
+        )
+        head = pa.Table.from_pandas(intake_issues[ISSUE_COLUMNS], preserve_index=False)
+        tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
+        tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
+        listed: list[pd.DataFrame] = []
         for table in _whole_order(kept, head, tail):
-            issue_writer.write_table(table)
+            outputs["issues"].write_table(table)
             # The problem lists show errors, warnings and duplicates: only those become a frame.
             shown_rule = pc.or_(
                 pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"])),
                 pc.equal(table.column("rule"), "duplicate"),
             )
             listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
-        issue_writer.close(empty.issues)
+        for output in outputs.values():
+            output.close()
     except BaseException:
-        issue_writer.abort()
+        for output in outputs.values():
+            output.abort()
         raise
-    write_parquet(
-        files_frame.astype({c: "string" for c in files_frame.columns if files_frame[c].dtype == object}),
-        out / "files.parquet",
-    )
-    corrections_log = _corrections_log(corrections, correction_logs, empty)
-    if len(corrections_log):
-        write_parquet(corrections_log, out / "corrections_log.parquet")
-    if len(decisions_log):
-        write_parquet(decisions_log, out / "decisions_log.parquet")
 
-    from liushou_core.cleaning.problemlist import write_problem_lists
-
-    view = Register(
-        rows=_concat(context["rows"], empty.rows),
-        raw=_concat(context["raw"], empty.raw),
-        people=_concat(context["people"], empty.people),
-        pending=_concat(context["pending"], empty.pending),
-        issues=_concat(listed, empty.issues),
+    corrections_log = _corrections_log(corrections, correction_logs, nothing.rows)
+    shown_register = Register(
+        rows=_concat(context["rows"]),
+        raw=_concat(context["raw"]),
+        people=_concat(context["people"]),
+        pending=_concat(context["pending"]),
+        issues=_concat(listed),
         files=files_frame,
         corrections_log=corrections_log,
         decisions_log=decisions_log,
         reference_date=ref,
     )
-    write_problem_lists(view, out / "问题数据清单")
-    summary = summary_figures(
-        tally,
-        reference_date=ref,
-        files=files_frame,
-        issues=intake_issues,
-        corrections_log=corrections_log,
-        decisions_log=decisions_log,
-    )
-    write_json(summary, out / "summary.json")
-    return Streamed(out=out, summary=summary, files=files_frame, file_issues=intake_issues)
+    return _Cleaned(tally, files_frame, intake_issues, corrections_log, decisions_log, shown_register)
 
 
 def _whole_order(kept: list[_Kept], head: pa.Table, tail: pa.Table) -> Iterator[pa.Table]:
@@ -390,23 +496,24 @@ def _severities(issues: pd.DataFrame) -> Counter[str]:
     return Counter({str(k): int(v) for k, v in issues["severity"].value_counts().items()})
 
 
-def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else empty.iloc[:0]
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames with rows, one after another; the first (empty) frame if none has any."""
+    full = [f for f in frames if len(f)]
+    return pd.concat(full, ignore_index=True) if full else frames[0].iloc[:0]
 
 
 def _corrections_log(
-    corrections: pd.DataFrame | None, logs: list[pd.DataFrame], empty: Register
+    corrections: pd.DataFrame | None, logs: list[pd.DataFrame], no_rows: pd.DataFrame
 ) -> pd.DataFrame:
     """The corrections log of the whole run, in the order of the decisions file (as one pass would log it)."""
     if corrections is None:
-        return empty.corrections_log
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in ["row_key", "status", "message"]})
     done = pd.concat(logs, ignore_index=True) if logs else None
     applied_keys = set(done["row_key"]) if done is not None else set()
     # Corrections of rows no return has (a changed return, a mistyped key) fail the same way on their own.
     rest = corrections[~corrections["row_key"].isin(applied_keys) & corrections["correction"].notna()]
     if len(rest):
-        logs = [*logs, apply_corrections(empty.raw, rest)[1]]
+        logs = [*logs, apply_corrections(no_rows, rest)[1]]
     log = pd.concat(logs, ignore_index=True)
     c = corrections.loc[corrections["correction"].notna(), ["row_key", "field"]]
     c = c.drop_duplicates(["row_key", "field"], keep="last")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from liushou_core.atomic import require_complete
 from liushou_core.cleaning.classify import Thresholds
 from liushou_core.errors import LiushouError
 from liushou_core.rounds.changes import (
@@ -46,6 +47,7 @@ def read_round(folder: Path) -> Round:
     people_path = folder / PEOPLE_FILE
     if not people_path.is_file():
         raise LiushouError(f"{folder} 中没有 people.parquet：请先用 liushou clean 清洗这一轮的报表")
+    require_complete(folder)
     summary_path = folder / "summary.json"
     try:
         ref = date.fromisoformat(json.loads(summary_path.read_text(encoding="utf-8"))["reference_date"])

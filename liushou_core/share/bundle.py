@@ -27,13 +27,13 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from liushou_core import __version__
+from liushou_core.atomic import fresh_folder
 from liushou_core.errors import ConfigError
 from liushou_core.ledger import label
 from liushou_core.paths import safe_name
@@ -80,7 +80,7 @@ def read_run_settings(run_dir: Path) -> RunSettings:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         params = manifest["parameters"]
-        return RunSettings(
+        settings = RunSettings(
             folder=run_dir,
             county=str(params["county"]),
             reference_date=str(params["reference_date"]),
@@ -92,6 +92,13 @@ def read_run_settings(run_dir: Path) -> RunSettings:
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"运行记录 {path} 无法读取或缺少运行参数（{type(exc).__name__}: {exc}）") from None
+    if not settings.finished:
+        # a run killed (or still going): its manifest already has the new dates, its files may be the old ones
+        raise ConfigError(
+            f"运行 {run_dir} 没有完成（被中断或仍在运行），其中的数据与运行记录可能不一致，不能共享；"
+            "请先用 liushou run --resume 完成这次运行"
+        )
+    return settings
 
 
 # --------------------------------------------------------------------------------------------------- paths
@@ -351,10 +358,8 @@ def write_bundle(ctx: Context, profile: DepartmentProfile, out: Path) -> BundleR
     target = bundle_dir(out, profile)
     inside(out, target.name)
     check_separate(ctx.settings.folder, target)
-    out.mkdir(parents=True, exist_ok=True)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=out))
-    try:
-        os.chmod(fresh, 0o777 & ~_umask())
+    # the temporary folder of a share killed before its scan is removed here, never published
+    with fresh_folder(target) as fresh:
         files, tables = _write_pages(ctx, profile, fresh)
         record = _record(ctx, profile, fresh, files)
         (fresh / BUNDLE_FILE).write_text(
@@ -362,16 +367,7 @@ def write_bundle(ctx: Context, profile: DepartmentProfile, out: Path) -> BundleR
         )
         check_folder(fresh)
         _replace_folder(fresh, target)
-    finally:
-        if fresh.exists():
-            shutil.rmtree(fresh)
     return BundleResult(profile.name, target, (*files, BUNDLE_FILE), tables)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def share_run(

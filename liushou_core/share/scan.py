@@ -6,7 +6,9 @@ member, so the sheet XML and the shared strings are read as text. It looks for
 
 - a **valid 18-digit ID number** (GB 11643: check character, a real birth date, a known address code —
   :func:`liushou_core.values.idcard.parse_ids`) anywhere in the text, even inside a longer run of digits;
-- an **11-digit mobile number** (``1[3-9]`` and 9 more digits) standing alone.
+- an **11-digit mobile number** (``1[3-9]`` and 9 more digits) standing alone;
+- either of them written in groups (``510923-2010-0616-0238``, ``138 0520 1145``, dots, full-width digits and
+  separators: :func:`liushou_core.values.redact.digit_groups`) or with HTML character references.
 
 A finding is reported with the number masked, so the error message itself leaks nothing.
 """
@@ -14,6 +16,7 @@ A finding is reported with the number masked, so the error message itself leaks 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import zipfile
 from collections.abc import Iterator
@@ -24,10 +27,16 @@ import pandas as pd
 
 from liushou_core.errors import LiushouError
 from liushou_core.values.idcard import parse_ids
-from liushou_core.values.redact import redact_text
+from liushou_core.values.redact import digit_groups, redact_text
 
 _ID_CANDIDATE = re.compile(r"(?=([0-9]{17}[0-9Xx]))")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+_ASCII = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
+
+
+def _plain(text: str) -> str:
+    """The text as a reader sees it: character references resolved, full-width digits as ASCII ones."""
+    return html.unescape(text).translate(_ASCII)
 
 
 class PersonalDataLeak(LiushouError):  # noqa: N818 - the name says what was found
@@ -60,8 +69,11 @@ def _texts(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def valid_ids_in(text: str, on: dt.date | None = None) -> list[str]:
-    """Every valid 18-digit ID number in ``text`` (overlapping windows of digits included)."""
-    candidates = sorted({m.group(1).upper() for m in _ID_CANDIDATE.finditer(text)})
+    """Every valid 18-digit ID number in ``text`` (overlapping windows of digits included, and numbers
+    written in groups)."""
+    text = _plain(text)
+    grouped = {d.upper() for d, _ in digit_groups(text) if len(d) == 18}
+    candidates = sorted({m.group(1).upper() for m in _ID_CANDIDATE.finditer(text)} | grouped)
     if not candidates:
         return []
     parsed = parse_ids(pd.Series(candidates, dtype="string"), on or dt.date.today())
@@ -69,8 +81,10 @@ def valid_ids_in(text: str, on: dt.date | None = None) -> list[str]:
 
 
 def mobiles_in(text: str) -> list[str]:
-    """Every 11-digit mobile number standing alone in ``text``."""
-    return sorted(set(_MOBILE.findall(text)))
+    """Every 11-digit mobile number standing alone in ``text``, or written in groups."""
+    text = _plain(text)
+    grouped = {d for d, _ in digit_groups(text) if len(d) == 11 and _MOBILE.fullmatch(d)}
+    return sorted(set(_MOBILE.findall(text)) | grouped)
 
 
 def scan_file(path: Path, name: str | None = None) -> list[Finding]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.errors
 
+from liushou_core.atomic import require_complete
 from liushou_core.errors import ConfigError, InputFileError
 from liushou_core.issues import empty_issues
 from liushou_core.register import Person
@@ -51,6 +52,7 @@ def read_run(run_dir: Path | str) -> RunData:
     people_path = folder / "people.parquet"
     if not people_path.exists():
         raise ConfigError(f"找不到核实名册 {people_path}：请先运行 liushou clean 或 liushou run")
+    require_complete(folder)
 
     def optional(name: str) -> pd.DataFrame | None:
         return pd.read_parquet(folder / name) if (folder / name).exists() else None

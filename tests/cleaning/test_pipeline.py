@@ -11,7 +11,8 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 
 from liushou_core.cleaning.intake import read_returns
-from liushou_core.cleaning.pipeline import build_register, clean_to_dir
+from liushou_core.cleaning.pipeline import clean_to_dir
+from liushou_core.cleaning.streaming import build_register
 from liushou_core.cli import main
 from liushou_core.values.idcard import make_id
 
@@ -102,7 +103,7 @@ def test_every_row_of_every_return_is_accounted_for(returns, tmp_path):
     reg = clean_to_dir([returns], tmp_path / "out", reference_date=date(2017, 12, 31))
     s = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert s["rows_in"] == s["people"] + s["pending"] + s["duplicates_merged"] + s["skipped"]
-    fates = reg.rows.set_index("row_key")["fate"]
+    fates = reg.read("rows").set_index("row_key")["fate"]
     assert fates["回马镇.xlsx|团结村|4"] == "verified"  # the child, row 4 under two title rows
     assert fates["回马镇.xlsx|团结村|5"] == "skipped"  # blank row
     assert fates["回马镇.xlsx|团结村|7"] == "skipped"  # 合计
@@ -164,10 +165,10 @@ def test_each_township_gets_a_problem_list_with_an_empty_correction_column(retur
 
 
 def test_a_correction_typed_into_the_problem_list_is_applied_on_the_next_run(returns, tmp_path):
-    first = clean_to_dir([returns], tmp_path / "run1", reference_date=date(2017, 12, 31))
+    clean_to_dir([returns], tmp_path / "run1", reference_date=date(2017, 12, 31))
     mangled_key = "回马镇.xlsx|金竹村|5"
     new_id = make_id("510923", date(1935, 1, 1), 131)
-    value = first.raw.set_index("row_key").loc[mangled_key, "id_number"]
+    value = read_returns([returns]).rows.set_index("row_key").loc[mangled_key, "id_number"]
     corrections = pd.DataFrame(
         {"行标识": [mangled_key, "回马镇.xlsx|金竹村|6"], "字段": ["公民身份号码", "村（社区）"],
          "原值": [value, "星花 (changed since)"], "更正值": [new_id, "金竹"]}
@@ -175,7 +176,7 @@ def test_a_correction_typed_into_the_problem_list_is_applied_on_the_next_run(ret
     dec = tmp_path / "回马镇_更正.xlsx"
     corrections.to_excel(dec, sheet_name="问题清单", index=False)
     second = clean_to_dir([returns], tmp_path / "run2", reference_date=date(2017, 12, 31), decisions=dec)
-    fates = second.rows.set_index("row_key")["fate"]
+    fates = second.read("rows").set_index("row_key")["fate"]
     assert fates[mangled_key] == "verified"
     assert fates["回马镇.xlsx|金竹村|6"] == "pending"  # its correction was checked and refused
     log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet").set_index("row_key")
@@ -191,9 +192,9 @@ def test_a_duplicate_decision_persists_across_runs(returns, tmp_path):
     pd.DataFrame({"行标识": [dup_key], "查重决定": ["保留"]}).to_csv(dec, index=False, encoding="utf-8-sig")
     for run in ("run1", "run2"):
         reg = clean_to_dir([returns], tmp_path / run, reference_date=date(2017, 12, 31), decisions=dec)
-        fates = reg.rows.set_index("row_key")["fate"]
+        fates = reg.read("rows").set_index("row_key")["fate"]
         assert (fates[dup_key], fates[kept_key]) == ("verified", "duplicate")
-        assert reg.people.set_index("id_number").loc[CHILD, "township"] == "河边镇"
+        assert reg.read("people").set_index("id_number").loc[CHILD, "township"] == "河边镇"
 
 
 def test_the_command_line_prints_the_accounting_and_exits_0(returns, tmp_path, capsys):
@@ -239,7 +240,7 @@ def test_cleaning_the_verified_register_again_changes_nothing(returns, tmp_path)
     from liushou_core.values.codebook import load_codebook
 
     headers = load_codebook().headers
-    people = first.people
+    people = first.read("people")
     again = people[[f for f in headers if f in people.columns]].copy()
     for col in ("birth_date", "agreement_date", "last_visit_date"):
         again[col] = again[col].dt.strftime("%Y-%m-%d")
@@ -249,7 +250,7 @@ def test_cleaning_the_verified_register_again_changes_nothing(returns, tmp_path)
         [tmp_path / "register_as_return.csv"], tmp_path / "run2", reference_date=date(2017, 12, 31)
     )
     provenance = ["row_key", "source_file", "source_sheet", "source_row"]
-    a = first.people.drop(columns=provenance).sort_values("id_number").reset_index(drop=True)
-    b = second.people.drop(columns=provenance).sort_values("id_number").reset_index(drop=True)
+    a = first.read("people").drop(columns=provenance).sort_values("id_number").reset_index(drop=True)
+    b = second.read("people").drop(columns=provenance).sort_values("id_number").reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
-    assert second.summary()["pending"] == 0
+    assert second.summary["pending"] == 0

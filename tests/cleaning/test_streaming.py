@@ -12,7 +12,8 @@ import pytest
 
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.pipeline import clean_to_dir
-from liushou_core.cleaning.streaming import read_by_file, stream_to_dir
+from liushou_core.cleaning.streaming import build_register, read_by_file, stream_to_dir
+from liushou_core.errors import ConfigError
 from liushou_core.values.codebook import load_codebook
 from liushou_core.values.idcard import make_id
 
@@ -193,8 +194,36 @@ def test_reading_file_by_file_gives_the_rows_and_issues_of_reading_the_folder(re
     pd.testing.assert_frame_equal(whole.issues.reset_index(drop=True), issues)
 
 
-def test_a_folder_without_any_return_still_gets_every_output(tmp_path: Path) -> None:
+def test_a_folder_without_any_return_still_gets_every_output_but_clean_refuses_it(tmp_path: Path) -> None:
     (tmp_path / "nothing").mkdir()
-    clean_to_dir([tmp_path / "nothing"], tmp_path / "at_once", REF)
-    stream_to_dir([tmp_path / "nothing"], tmp_path / "streamed", REF)
-    _assert_same(_outputs(tmp_path / "at_once"), _outputs(tmp_path / "streamed"))
+    streamed = stream_to_dir([tmp_path / "nothing"], tmp_path / "streamed", REF)
+    files = _outputs(tmp_path / "streamed")
+    assert {"people.parquet", "pending.parquet", "rows.parquet", "issues.parquet", "summary.json"} <= set(
+        files
+    )
+    assert len(streamed.read("people")) == 0 and "id_number" in streamed.read("people").columns
+    with pytest.raises(ConfigError, match="没有读到任何一份报表"):
+        clean_to_dir([tmp_path / "nothing"], tmp_path / "clean", REF)
+    assert not (tmp_path / "clean").exists() or not any((tmp_path / "clean").iterdir())
+
+
+def test_cleaning_in_memory_is_the_same_orchestration_as_writing_the_files(
+    returns: Path, tmp_path: Path
+) -> None:
+    streamed = stream_to_dir([returns], tmp_path / "streamed", REF, part_rows=1)
+    reg = build_register(read_returns([returns]), REF)
+    for table in ("people", "pending", "rows"):
+        pd.testing.assert_frame_equal(getattr(reg, table), streamed.read(table), check_dtype=False, obj=table)
+    pd.testing.assert_frame_equal(reg.issues, streamed.read("issues"), check_dtype=False)
+    assert reg.summary() == streamed.summary
+
+
+def test_a_return_whose_ids_excel_mangled_all_is_cleaned_not_an_internal_error(tmp_path: Path) -> None:
+    # issue 18: no duplicate candidate at all ended in ``pa.array`` of a ChunkedArray
+    wb = openpyxl.Workbook()
+    wb.active.append(["镇（乡）", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别", "出生日期"])
+    for i in range(3):
+        wb.active.append(["回马镇", "团结村", f"甲{i}", "男", "5.10923E+17", "留守儿童", "2008-01-01"])
+    wb.save(tmp_path / "r.xlsx")
+    streamed = stream_to_dir([tmp_path / "r.xlsx"], tmp_path / "out", REF)
+    assert (streamed.summary["rows_in"], streamed.summary["pending"]) == (3, 3)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from person_frames import make_id, person_frame
 
+from liushou_core.atomic import mark_complete
 from liushou_core.cli import main
 from liushou_core.errors import LiushouError
 from liushou_core.rounds import changes, compare, files, tables
@@ -264,6 +265,7 @@ def write_round(folder, rnd: changes.Round):
     if rnd.pending is not None:
         rnd.pending.to_parquet(folder / "pending.parquet")
     (folder / "summary.json").write_text(json.dumps({"reference_date": rnd.reference_date.isoformat()}))
+    mark_complete(folder)
 
 
 def test_the_command_writes_the_register_its_details_and_a_ledger_with_chinese_headers(tmp_path, capsys):
