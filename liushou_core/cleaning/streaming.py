@@ -251,7 +251,9 @@ def _stream(
     dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
-    shown_keys = [pa.array(group_keys.astype("string").array).cast(pa.large_string())]
+    group_arr = pa.array(group_keys.astype("string").array)  # a ChunkedArray when no row has a valid ID
+    group_arr = group_arr.combine_chunks() if isinstance(group_arr, pa.ChunkedArray) else group_arr
+    shown_keys = [group_arr.cast(pa.large_string())]
     for kp in kept:
         flagged = pc.is_in(kp.issues.column("severity"), value_set=pa.array(["error", "warning"]))
         shown_keys.append(pc.drop_null(kp.issues.column("row_key").filter(flagged)).combine_chunks())
