@@ -26,7 +26,7 @@ class Limits:
     ratio: int = 200
     ratio_from: int = 16 << 20
     #: cells of one sheet's extent (rows × columns from A1 to its last cell)
-    sheet_cells: int = 20_000_000
+    sheet_cells: int = 5_000_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -6,11 +6,14 @@ issues table keeps the details. Two kinds:
 
 - ``error``: a file or a sheet was not read at all — it cannot be opened (``file_unreadable``), it has no
   header (``header_not_found``), or its header lacks a required column (``required_column_missing``);
-- ``partial``: a file was read but part of it was left out — a second column of the same name
-  (``column_duplicate``), text in columns without a header (a ragged CSV line).
+- ``partial``: a file was read but part of it was left out or may be misplaced — a second column of the
+  same name (``column_duplicate``), text in columns without a header (a ragged CSV line), CSV lines with a
+  quote that has no pair, read one by one (``csv_quote_unmatched``).
 
 Either makes the command exit with status 1, after everything else was done. A web page saved as ``.xls``
-is read from its tables; that is said as a ``note`` (the exit status is not affected).
+is read from its tables, hidden rows and sheets are read (``row_hidden``, ``sheet_hidden``), a township is
+taken from a title or file name (``township_inferred``): each is said as a ``note`` (the exit status is
+not affected).
 """
 
 from __future__ import annotations

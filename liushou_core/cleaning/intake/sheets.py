@@ -10,8 +10,9 @@ CSVs are decoded (BOM → UTF-8-SIG or UTF-16, else UTF-16 when every other byte
 Excel's "Unicode text" —, else strict UTF-8, else GB18030, a superset of GBK) and parsed by pyarrow, with
 commas or, when the first lines hold more tabs than commas, tabs between cells; pandas' C parser and then
 the csv module take over for odd files. A CSV is one sheet named ``""`` whose grid row ``i`` is record
-``i + 1`` (the line number when no quoted cell spans lines). Records shorter than the longest one are
-padded with empty cells, so ragged lines are read as far as they go.
+``i + 1`` (when a quoted cell spans lines, ``row_numbers`` keeps the line each record starts on; an open
+quote that swallowed lines makes the file be read one line per row, :func:`csv_sheet`). Records shorter
+than the longest one are padded with empty cells, so ragged lines are read as far as they go.
 
 A web page saved as ``.xls`` is read from its tables (:mod:`.webpage`), as one sheet named ``""``.
 

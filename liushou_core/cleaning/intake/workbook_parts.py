@@ -5,7 +5,8 @@ The spreadsheet reader lays every sheet out as a full grid, from A1 to the last 
 XFD1048576 in an 8 KB file asks it for 17 billion cells, and it aborts the process. So the zip's directory is
 checked first (what the parts unpack to, and at what ratio — a zip bomb), then each sheet's XML is scanned as
 a stream, a megabyte at a time, for its declared dimension (``<dimension ref="A1:J40"/>``), the last row and
-column any cell names (``<c r="XFD1048576">``, which a dimension may understate) and the rows Excel hides
+column any cell names (``<c r="XFD1048576">``, which a dimension may understate; a cell's row is its
+``<row>``'s) and the rows Excel hides
 (``<row r="7" hidden="1">`` — townships hide rows to "delete" people). Only tags are looked at, with regular
 expressions over bytes; nothing is built per cell.
 
@@ -26,7 +27,8 @@ from liushou_core.cleaning.intake.limits import Limits, size_text
 _CHUNK = 1 << 20
 _RESAVE = "请在 Excel 或 WPS 中打开，确认内容无误后另存为 .xlsx 再导入"
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\sr=\"([A-Z]{1,3})([0-9]{1,7})\"")
+#: the column letters of a reference (only cells have ``r="XFD1048576"``; rows have ``r="7"``)
+_CELL_COLUMN = re.compile(rb" r=\"([A-Z]{1,3})[0-9]")
 _ROW_NUMBER = re.compile(rb"\sr=\"([0-9]{1,7})\"")
 _HIDDEN = re.compile(rb"\shidden=\"(?:1|true)\"")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\sref=\"([^\"]*)\"")
@@ -129,10 +131,9 @@ def sheet_extent(archive: zipfile.ZipFile, part: str) -> SheetExtent:
                 rows = max(rows, row)
                 if _HIDDEN.search(tag.group(1)):
                     hidden.append(row)
-            letters = set(_CELL_REF.findall(text))
+            letters = set(_CELL_COLUMN.findall(text))  # a cell's row is its row tag's
             if letters:
-                columns = max(columns, *(column_number(c.decode()) for c, _ in letters))
-                rows = max(rows, *(int(r) for _, r in letters))
+                columns = max(columns, *(column_number(c.decode()) for c in letters))
     corner = f"{_letters(columns)}{rows}" if rows and columns else "A1"
     return SheetExtent(rows, columns, corner, tuple(hidden))
 
