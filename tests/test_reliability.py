@@ -8,7 +8,6 @@ subprocess on a one-township county and kill it.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import io
 import json
@@ -31,6 +30,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from return_files import csv_text, write_xlsx
 
 from liushou_core import cli
 from liushou_core.batch import run as batch
@@ -61,28 +61,12 @@ def child(name: str, seq: int, township: str = "回马镇", village: str = "团�
     return [township, village, name, sex, make_id("510923", birth, seq), "留守儿童", birth.isoformat(), "外出务工", "外出务工"]  # fmt: skip
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
-
-
 def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     wb = openpyxl.Workbook()
     for row in rows:
         wb.active.append(row)
     wb.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 

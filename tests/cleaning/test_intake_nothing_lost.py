@@ -7,9 +7,7 @@ wrote (physical lines, rows put in the workbook), never taken from the code unde
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import subprocess
@@ -20,6 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from return_files import csv_text, write_xlsx
 
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
@@ -38,22 +37,6 @@ def child(name: str, seq: int, township: str = "回马镇", **changes: str) -> l
     for header, value in changes.items():
         row[HEADER.index(header)] = value
     return row
-
-
-def csv_text(rows: list[list[str]]) -> str:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def write_xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
 
 
 def accounted(result: IntakeResult) -> dict[str, int]:
