@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,6 +24,7 @@ from return_files import csv_text, write_xlsx
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
 from liushou_core.cleaning.pipeline import build_register
+from liushou_core.errors import ConfigError
 from liushou_core.values.idcard import make_id
 
 HEADER = ["镇（乡）", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别", "出生日期", "父亲状况", "母亲状况", "是否寄宿", "组", "备注"]  # fmt: skip
@@ -325,3 +327,24 @@ def test_a_return_without_a_township_column_naming_no_single_township_is_refused
     result = read_returns([write_xlsx(tmp_path / file_name, rows)])
     assert len(result.rows) == 0
     assert "required_column_missing" in rules_of(result, file_name)
+
+
+# --- the limits come from the settings ----------------------------------------------------------------------
+
+
+def test_the_size_limits_are_read_from_the_survey_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = tmp_path / "params"
+    shutil.copytree(Path(__file__).parents[2] / "params", params)
+    text = (params / "survey.yaml").read_text(encoding="utf-8").replace("file_mb: 256", "file_mb: 1")
+    (params / "survey.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("LIUSHOU_PARAMS", str(params))
+    big = tmp_path / "两兆.csv"
+    big.write_text(csv_text([HEADER, child("甲", 1)]) + "\r\n" * (2 << 20), encoding="utf-8")
+    result = read_returns([big])
+    assert result.files.loc[0, "status"] == "error" and "上限 1.0 MB" in result.files.loc[0, "message"]
+
+    (params / "survey.yaml").write_text(text.replace("file_mb: 1", "file_mb: 大"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="intake_limits.file_mb"):
+        read_returns([big])

@@ -10,7 +10,13 @@ file of zeros.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+import yaml
+
+from liushou_core.errors import ConfigError
+from liushou_core.paths import params_dir
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,31 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+#: the keys of ``intake_limits:`` in params/survey.yaml → (field, multiplier)
+_SETTINGS = {
+    "file_mb": ("file_bytes", 1 << 20),
+    "unpacked_mb": ("unpacked_bytes", 1 << 20),
+    "ratio": ("ratio", 1),
+    "sheet_cells": ("sheet_cells", 1),
+}
+
+
+def load_limits() -> Limits:
+    """The limits set in ``intake_limits:`` of params/survey.yaml (any key left out keeps its default)."""
+    path = params_dir() / "survey.yaml"
+    data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    raw = data.get("intake_limits") if isinstance(data, dict) else None
+    if raw is None:
+        return DEFAULT_LIMITS
+    if not isinstance(raw, dict) or set(raw) - set(_SETTINGS):
+        raise ConfigError(f"{path} 的 intake_limits 只能有 {'、'.join(_SETTINGS)}，每项一个正整数")
+    values: dict[str, int] = {}
+    for key, value in raw.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"{path} 的 intake_limits.{key} 应为正整数，而不是“{value}”")
+        field, unit = _SETTINGS[key]
+        values[field] = value * unit
+    return replace(DEFAULT_LIMITS, **values)
 
 
 def size_text(n: int) -> str:

@@ -20,7 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from liushou_core.cleaning.intake.limits import DEFAULT_LIMITS, Limits, size_text
+from liushou_core.cleaning.intake.limits import DEFAULT_LIMITS, Limits, load_limits, size_text
 from liushou_core.cleaning.intake.sheets import (
     CSV_SUFFIXES,
     OTHER_SPREADSHEET_SUFFIXES,
@@ -130,7 +130,7 @@ class IntakeResult:
 
 
 def read_returns(
-    inputs: Sequence[Path | str], codebook: Codebook | None = None, limits: Limits = DEFAULT_LIMITS
+    inputs: Sequence[Path | str], codebook: Codebook | None = None, limits: Limits | None = None
 ) -> IntakeResult:
     """Read the returns named by ``inputs`` (files or folders), in source order, never modifying them.
 
@@ -138,6 +138,7 @@ def read_returns(
     with a file or sheet (unreadable, no header, a required column missing) are issues, not exceptions.
     """
     book = codebook if codebook is not None else load_codebook()
+    limits = limits if limits is not None else load_limits()  # params/survey.yaml's intake_limits
     found = find_sources(inputs)
     frames: list[pd.DataFrame] = []
     issue_frames: list[pd.DataFrame] = []
