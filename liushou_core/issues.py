@@ -75,6 +75,12 @@ _RULES = [
     Rule("cells_outside_header", "warning", "表头以外的内容",
          "{detail}"),
     Rule("column_duplicate", "info", "表头重复", "表头“{value}”与前面一列都是“{field}”，已采用前面一列"),
+    Rule("csv_quote_unmatched", "warning", "引号不配对",
+         "本行有没有配对的英文双引号（\"），为免吞掉下面的行已按本行单独读取，请核对本行各列后更正"),
+    Rule("row_hidden", "warning", "隐藏行",
+         "本行在 Excel 中被隐藏，已照常读取；如果是要删除的人员，请删除本行（不要只隐藏）后重新报送"),
+    Rule("sheet_hidden", "info", "隐藏的工作表", "{detail}"),
+    Rule("township_inferred", "info", "镇（乡）按标题或文件名认定", "本表没有“镇（乡）”列，已按{detail}认定为“{value}”"),
     # whole-file problems (row is empty)
     Rule("file_unreadable", "error", "文件无法读取", "{detail}"),
     Rule("header_not_found", "error", "找不到表头", "{detail}"),

@@ -8,7 +8,6 @@ subprocess on a one-township county and kill it.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import io
 import json
@@ -19,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from return_files import csv_text, write_xlsx
 
 from liushou_core import cli
 from liushou_core.batch import run as batch
@@ -60,28 +61,12 @@ def child(name: str, seq: int, township: str = "回马镇", village: str = "团�
     return [township, village, name, sex, make_id("510923", birth, seq), "留守儿童", birth.isoformat(), "外出务工", "外出务工"]  # fmt: skip
 
 
-def write_xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
-
-
 def xlsx_bytes(rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     wb = openpyxl.Workbook()
     for row in rows:
         wb.active.append(row)
     wb.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     return buffer.getvalue()
 
 
@@ -187,6 +172,109 @@ CASES = [
     ),
     Case("断链.xlsx", _symlink, "错误", ("快捷方式", "不存在")),
 ]
+
+
+def _unmatched_quote(path: Path) -> None:
+    # a quote typed before a village name and never closed: it once swallowed every line below into one cell
+    rows = [
+        HEADER,
+        child("引号甲", 51),
+        child("引号乙", 53, village='"团结村'),
+        child("引号丙", 55),
+        child("引号丁", 57),
+    ]
+    path.write_text("\r\n".join(",".join(row) for row in rows) + "\r\n", encoding="utf-8")
+
+
+def _hidden_rows(path: Path) -> None:
+    write_xlsx(path, [HEADER, child("隐藏甲", 59), child("隐藏乙", 61)])
+    book = openpyxl.load_workbook(path)
+    book.active.row_dimensions[3].hidden = True
+    book.save(path)
+
+
+def _hidden_sheet(path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.active.append(child("显示甲", 63))
+    old = book.create_sheet("旧名单")
+    old.append(["名", "号"])
+    old.append(["隐藏丙", make_id("510923", dt.date(2008, 5, 3), 65)])
+    old.sheet_state = "hidden"
+    book.save(path)
+
+
+def _stray_cell(path: Path) -> None:
+    write_xlsx(path, [HEADER, child("远格甲", 67)])
+    book = openpyxl.load_workbook(path)
+    book.active["XFD1048576"] = "x"
+    book.save(path)
+
+
+def _zip_bomb(path: Path) -> None:
+    write_xlsx(path, [HEADER, child("炸弹甲", 69)])
+    with (
+        zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as z,
+        z.open("xl/media/padding.bin", "w") as padding,
+    ):
+        for _ in range(200):
+            padding.write(bytes(1 << 20))  # 200 MB of zeros in about 200 KB
+
+
+def _sparse_csv(path: Path) -> None:
+    with path.open("wb") as f:
+        f.write(csv_text([HEADER, child("巨大甲", 71)]).encode("utf-8"))
+        f.truncate(2 << 30)  # 2 GB that take no disk
+
+
+def _linked_folder(path: Path) -> None:
+    # returns/链接 is a link to a folder kept elsewhere
+    elsewhere = path.parent.parent.parent / "别处"
+    elsewhere.mkdir()
+    write_xlsx(elsewhere / path.name, [HEADER, child("链接甲", 73)])
+    path.parent.symlink_to(elsewhere, target_is_directory=True)
+
+
+MORE_CASES = [
+    Case("引号.csv", _unmatched_quote, "未读全", ("第 3 行", "引号"), ("引号甲", "引号丙", "引号丁")),
+    Case(
+        "备注合计.xlsx",
+        lambda p: write_xlsx(
+            p,
+            [
+                [*HEADER, "备注"],
+                [*child("备注甲", 75), "父母外出合计3年"],
+                [*child("备注乙", 77), "已计入上月小计"],
+            ],
+        ),
+        None,
+        people=("备注甲", "备注乙"),
+    ),
+    Case("隐藏行.xlsx", _hidden_rows, "提示", ("第 3 行", "隐藏"), ("隐藏甲", "隐藏乙")),
+    Case("隐藏表.xlsx", _hidden_sheet, "错误", ("工作表“旧名单”", "隐藏"), ("显示甲",)),
+    Case(
+        "寄宿.xlsx",
+        lambda p: write_xlsx(
+            p, [[*HEADER, "是否寄宿", "组", "备注"], [*child("寄宿甲", 79), "寄宿", "社", "说明"]]
+        ),
+        None,
+        people=("寄宿甲",),
+    ),
+    Case("链接/链接甲.xlsx", _linked_folder, None, people=("链接甲",)),
+    Case("远格.xlsx", _stray_cell, "错误", ("XFD1048576", "太大")),
+    Case("炸弹.xlsx", _zip_bomb, "错误", ("解压",)),
+    Case("巨大.csv", _sparse_csv, "错误", ("太大",)),
+    Case(
+        "无镇列.xlsx",
+        lambda p: write_xlsx(p, [["回马镇农村“三留守”人员摸排登记表"], HEADER[1:], child("无镇甲", 85)[1:]]),
+        "提示",
+        ("回马镇", "镇（乡）"),
+        ("无镇甲",),
+    ),
+]
+if hasattr(os, "mkfifo"):
+    MORE_CASES.append(Case("管道.csv", lambda p: os.mkfifo(p), "错误", ("不是普通文件",)))
+CASES += MORE_CASES
 GOOD = ("回马镇.xlsx", ["张小明", "李小红"])
 MISSING_FOLDER = "不存在的文件夹"
 FOLDER_NAMED_LIKE_A_FILE = "文件夹.xlsx"
@@ -457,8 +545,25 @@ CELL = st.one_of(
     st.none(),
     TEXT,
     st.sampled_from(
-        ["合计", "外出务工", "留守儿童", "回马", "团结村", "5.10923E+17", "  ", "姓名", "小计：3人"]
-    ),
+        [
+            "合计",
+            "外出务工",
+            "留守儿童",
+            "回马",
+            "团结村",
+            "5.10923E+17",
+            "  ",
+            "姓名",
+            "小计：3人",
+            '"团结村',
+            '"',
+            "父母外出合计3年",
+            "寄宿",
+            "社",
+            "说明",
+            "第一行\n第二行,续",
+        ]
+    ),  # fmt: skip
     st.integers(-(10**18), 10**18),
     st.floats(allow_nan=False, allow_infinity=False),
     st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)),
@@ -545,6 +650,71 @@ def test_cleaning_any_return_accounts_for_every_row(
     assert register.rows["row_key"].is_unique
     if intake.files.loc[0, "status"] == "error":
         assert [p["kind"] for p in s["input_problems"]][:1] == ["error"]
+
+
+# Cells that once made people vanish: an open quote, total words in notes, values that are header names, IDs
+# Excel turned into numbers, text naming a township. No line breaks and no separators: every body row below
+# is one physical line of the file (or one row of the sheet), which is what the test counts.
+HOSTILE = st.sampled_from(
+    ['"团结村', '"', 'a"b', "合计", "小计：3人", "父母外出合计3年", "已计入上月小计", "符合计划生育政策", "寄宿",
+     "社", "说明", "姓名", "5.10923E+17", "回马镇", "  "]
+)  # fmt: skip
+PLAIN = st.text(
+    st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"], exclude_characters='=,"\t'), max_size=8
+)
+BODY_CELL = st.one_of(
+    st.just(""),
+    PLAIN,
+    HOSTILE,
+    st.builds(lambda seq: make_id("510923", dt.date(2008, 5, 3), seq), st.integers(0, 999)),
+)
+FULL_HEADER = [*HEADER, "是否寄宿", "组", "备注"]
+PHYSICAL = st.tuples(
+    st.lists(st.lists(BODY_CELL, min_size=len(FULL_HEADER), max_size=len(FULL_HEADER)), max_size=25),
+    st.sampled_from(["xlsx", "csv-utf-8", "csv-gb18030"]),
+    st.sets(st.integers(0, 24), max_size=5),  # body rows hidden in a workbook
+    st.booleans(),  # the township column left out (the title names the township)
+)
+
+
+def physical_return(folder: Path, spec: tuple[list[list[str]], str, set[int], bool]) -> tuple[Path, int]:
+    """The return and the number of its data rows, counted from what was written: the rows below the header
+    down to the last with a non-blank cell (lines of the CSV file, rows of the sheet)."""
+    body, fmt, hidden, no_township = spec
+    header = FULL_HEADER[1:] if no_township else FULL_HEADER
+    body = [row[1:] for row in body] if no_township else body
+    grid = [["回马镇农村“三留守”人员摸排登记表"], header, *body]
+    if fmt == "xlsx":
+        path = write_xlsx(folder / "physical.xlsx", [[c or None for c in row] for row in grid])
+        book = openpyxl.load_workbook(path)
+        for i in hidden:
+            book.active.row_dimensions[3 + i].hidden = True
+        book.save(path)
+        rows = [[c.value for c in row] for row in book.active.iter_rows(min_row=3)]
+    else:
+        path = folder / "physical.csv"
+        # written by hand, not by csv.writer: a quote in a cell stays as typed, unpaired
+        path.write_bytes("\r\n".join(",".join(row) for row in grid).encode(fmt.split("-", 1)[1], "replace"))
+        lines = re.split(r"\r\n|\r|\n", path.read_bytes().decode(fmt.split("-", 1)[1]))
+        rows = [line.split(",") for line in lines[2:]]
+    filled = [i for i, row in enumerate(rows) if any(str(c).strip() for c in row if c is not None)]
+    return path, (filled[-1] + 1 if filled else 0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=PHYSICAL)
+def test_every_physical_data_row_is_one_input_row_and_has_one_fate(
+    tmp_path: Path, spec: tuple[list[list[str]], str, set[int], bool]
+) -> None:
+    path, physical = physical_return(tmp_path, spec)
+    intake = read_returns([path])
+    s = build_register(intake, dt.date(2017, 12, 31)).summary()
+    assert intake.files.loc[0, "status"] == "ok"
+    assert s["rows_in"] == physical
+    assert s["rows_in"] == s["people"] + s["pending"] + s["duplicates_merged"] + s["skipped"]
+    # a person with a valid ID is never a skipped row, whatever the row's other cells say
+    ids = intake.rows["id_number"].str.fullmatch(r"510923\d{11}[\dX]").fillna(False).astype(bool)
+    assert intake.rows.loc[ids, "skip_rule"].isna().all()
 
 
 # ------------------------------------------------------------------------------------ a run killed half-way

@@ -6,11 +6,14 @@ issues table keeps the details. Two kinds:
 
 - ``error``: a file or a sheet was not read at all — it cannot be opened (``file_unreadable``), it has no
   header (``header_not_found``), or its header lacks a required column (``required_column_missing``);
-- ``partial``: a file was read but part of it was left out — a second column of the same name
-  (``column_duplicate``), text in columns without a header (a ragged CSV line).
+- ``partial``: a file was read but part of it was left out or may be misplaced — a second column of the
+  same name (``column_duplicate``), text in columns without a header (a ragged CSV line), CSV lines with a
+  quote that has no pair, read one by one (``csv_quote_unmatched``).
 
 Either makes the command exit with status 1, after everything else was done. A web page saved as ``.xls``
-is read from its tables; that is said as a ``note`` (the exit status is not affected).
+is read from its tables, hidden rows and sheets are read (``row_hidden``, ``sheet_hidden``), a township is
+taken from a title or file name (``township_inferred``): each is said as a ``note`` (the exit status is
+not affected).
 """
 
 from __future__ import annotations
@@ -58,6 +61,12 @@ def input_problems(issues: pd.DataFrame, files: pd.DataFrame | None = None) -> l
     out += _duplicate_columns(issues[without_row & issues["rule"].eq("column_duplicate")])
     outside = issues["rule"].eq(OUTSIDE_HEADER_RULE) & ~without_row
     out += _outside_header(issues[outside])
+    for rule, (kind, sentence) in ROW_SENTENCES.items():
+        out += _flagged_rows(issues[issues["rule"].eq(rule) & ~without_row], kind, sentence)
+    noted = issues[without_row & issues["rule"].isin(["sheet_hidden", "township_inferred"])]
+    for _, row in noted.iterrows():  # one per sheet: bounded by the inputs
+        file, sheet = str(row["source_file"]), _sheet(row)
+        out.append(InputProblem("note", file, sheet, f"{where(file, sheet)}{_noted(row)}"))
     if files is not None and "kind" in files:
         pages = files[files["kind"].eq("html") & files["status"].eq("ok")].sort_values("source_file")
         out += [
@@ -105,18 +114,54 @@ def _outside_header(issues: pd.DataFrame) -> list[InputProblem]:
     out: list[InputProblem] = []
     keys = ["source_file", "source_sheet"]
     for (file, sheet), group in issues.groupby(keys, sort=False, dropna=False):  # per sheet
-        rows = [str(r) for r in group["source_row"].head(ROWS_QUOTED)]
-        more = f"等 {len(group)} 行" if len(group) > ROWS_QUOTED else ""
         # each row's message starts with the column it names ("J 列没有表头…", table.outside_header_issues)
         letters = group["message"].str.extract(r"^([A-Z]+) 列", expand=False).dropna().unique()
         columns = "、".join(sorted(map(str, letters), key=lambda c: (len(c), c)))
         message = (
-            f"{where(str(file), sheet)}第 {'、'.join(rows)} 行{more}在没有表头的列（{columns} 列）里有内容，"
+            f"{where(str(file), sheet)}{_rows(group)}在没有表头的列（{columns} 列）里有内容，"
             "这些内容没有读取；"
             "请核对这些行是否因单元格里的逗号或多余的单元格而错位（详见问题数据清单）"
         )
         out.append(InputProblem("partial", str(file), _text(sheet), message))
     return out
+
+
+#: Rules of rows read but flagged: the kind of problem and what one sentence about a sheet's rows says.
+ROW_SENTENCES: dict[str, tuple[ProblemKind, str]] = {
+    "csv_quote_unmatched": (
+        "partial",
+        '有没有配对的英文双引号（"），为免吞掉下面的行已逐行读取，这些行的各列可能错位；请核对后更正',
+    ),
+    "row_hidden": (
+        "note",
+        "在 Excel 中被隐藏，已照常读取；如果是要删除的人员，请删除这些行（不要只隐藏）后重新报送",
+    ),
+}
+
+
+def _flagged_rows(issues: pd.DataFrame, kind: ProblemKind, sentence: str) -> list[InputProblem]:
+    out: list[InputProblem] = []
+    keys = ["source_file", "source_sheet"]
+    for (file, sheet), group in issues.groupby(keys, sort=False, dropna=False):  # per sheet
+        message = f"{where(str(file), sheet)}{_rows(group)}{sentence}"
+        out.append(InputProblem(kind, str(file), _text(sheet), message))
+    return out
+
+
+def _rows(group: pd.DataFrame) -> str:
+    """``第 4、7 行`` (the first :data:`ROWS_QUOTED`, and how many in all when there are more)."""
+    rows = [str(r) for r in group["source_row"].head(ROWS_QUOTED)]
+    more = f"等 {len(group)} 行" if len(group) > ROWS_QUOTED else ""
+    return f"第 {'、'.join(rows)} 行{more}"
+
+
+def _noted(row: pd.Series) -> str:
+    if row["rule"] == "township_inferred":
+        return (
+            f"没有“镇（乡）”列，已按{row['message'].split('已按', 1)[-1]}；"
+            "请核对，并在以后的报表中按模板加上“镇（乡）”列"
+        )
+    return str(row["message"]).removeprefix(where(str(row["source_file"]), _sheet(row)))
 
 
 def _sheet(row: pd.Series) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from liushou_core.cleaning.intake.limits import DEFAULT_LIMITS, Limits, load_limits, size_text
 from liushou_core.cleaning.intake.sheets import (
     CSV_SUFFIXES,
     OTHER_SPREADSHEET_SUFFIXES,
@@ -127,13 +129,16 @@ class IntakeResult:
         return len(self.rows)
 
 
-def read_returns(inputs: Sequence[Path | str], codebook: Codebook | None = None) -> IntakeResult:
+def read_returns(
+    inputs: Sequence[Path | str], codebook: Codebook | None = None, limits: Limits | None = None
+) -> IntakeResult:
     """Read the returns named by ``inputs`` (files or folders), in source order, never modifying them.
 
     Rows come out sorted by ``source_file`` (Python string order), then sheet position, then row. Problems
     with a file or sheet (unreadable, no header, a required column missing) are issues, not exceptions.
     """
     book = codebook if codebook is not None else load_codebook()
+    limits = limits if limits is not None else load_limits()  # params/survey.yaml's intake_limits
     found = find_sources(inputs)
     frames: list[pd.DataFrame] = []
     issue_frames: list[pd.DataFrame] = []
@@ -149,7 +154,7 @@ def read_returns(inputs: Sequence[Path | str], codebook: Codebook | None = None)
             pd.DataFrame([issue("file_unreadable", source_file=folder.name or str(folder), detail=detail)])
         )
     for source in found.sources:
-        record, rows, problems = _read_source(source, book)
+        record, rows, problems = _read_source(source, book, limits)
         files.append(record)
         frames += rows
         issue_frames += problems
@@ -164,7 +169,7 @@ def read_returns(inputs: Sequence[Path | str], codebook: Codebook | None = None)
 
 
 def _read_source(
-    source: Source, codebook: Codebook
+    source: Source, codebook: Codebook, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[dict[str, object], list[pd.DataFrame], list[pd.DataFrame]]:
     """Read one file: its files-table line, its row frames (one per sheet read) and its issue frames."""
     record: dict[str, object] = {
@@ -173,10 +178,10 @@ def _read_source(
         "status": "ok", "message": None, "unknown_columns": None,
     }  # fmt: skip
     try:
-        data = _read_bytes(source)
+        data = _read_bytes(source, limits)
         record["sha256"] = hashlib.sha256(data).hexdigest()
         record["size_bytes"] = len(data)
-        contents = read_contents(data, source.suffix)
+        contents = read_contents(data, source.suffix, limits)
         record["kind"], record["encoding"] = contents.kind, contents.encoding
         results = [sheet_rows(sheet, source.source_file, codebook, ROW_COLUMNS) for sheet in contents.sheets]
     except Unreadable as exc:
@@ -228,8 +233,14 @@ def _unreadable(
     return record, [], [pd.DataFrame([issue("file_unreadable", source_file=source_file, detail=detail)])]
 
 
-def _read_bytes(source: Source) -> bytes:
-    """The whole file, opened read-only; a missing or unreadable path becomes :class:`Unreadable`."""
+def _nonblocking(path: str, flags: int) -> int:
+    """Open without waiting: opening a named pipe for reading otherwise blocks until someone writes."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def _read_bytes(source: Source, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The whole file, opened read-only; a missing or unreadable path, a file that is not a regular file or
+    one over the size limit becomes :class:`Unreadable` (before its content is read)."""
     if source.path.is_symlink() and not source.path.exists():
         target = os.readlink(source.path)
         raise Unreadable(f"这是一个快捷方式（链接），它指向的“{target}”已不存在，请把报表文件本身复制到这里")
@@ -242,7 +253,19 @@ def _read_bytes(source: Source) -> bytes:
             f"只能读取 .xlsx、.xls、.csv 报表，这个文件是“{source.suffix or '无扩展名'}”，请另存为 .xlsx 再导入"
         )
     try:
-        return source.path.read_bytes()
+        with open(source.path, "rb", opener=_nonblocking) as stream:  # noqa: PTH123 - Path.open has no opener
+            status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                # a named pipe, a device: reading it would wait for ever or never end
+                raise Unreadable(
+                    "这不是普通文件（是管道、设备或套接字），没有读取，请把报表文件本身复制到这里"
+                )
+            if status.st_size > limits.file_bytes:
+                raise Unreadable(
+                    f"文件有 {size_text(status.st_size)}，太大（上限 {size_text(limits.file_bytes)}），没有读取；"
+                    "请确认是否发错了文件，或把表格拆成几个文件后再导入"
+                )
+            return stream.read(limits.file_bytes + 1)
     except PermissionError as exc:
         raise Unreadable(f"没有读取权限（{exc.strerror}），请检查文件权限或关闭正在占用它的程序") from exc
     except OSError as exc:

@@ -10,8 +10,9 @@ CSVs are decoded (BOM → UTF-8-SIG or UTF-16, else UTF-16 when every other byte
 Excel's "Unicode text" —, else strict UTF-8, else GB18030, a superset of GBK) and parsed by pyarrow, with
 commas or, when the first lines hold more tabs than commas, tabs between cells; pandas' C parser and then
 the csv module take over for odd files. A CSV is one sheet named ``""`` whose grid row ``i`` is record
-``i + 1`` (the line number when no quoted cell spans lines). Records shorter than the longest one are
-padded with empty cells, so ragged lines are read as far as they go.
+``i + 1`` (when a quoted cell spans lines, ``row_numbers`` keeps the line each record starts on; an open
+quote that swallowed lines makes the file be read one line per row, :func:`csv_sheet`). Records shorter
+than the longest one are padded with empty cells, so ragged lines are read as far as they go.
 
 A web page saved as ``.xls`` is read from its tables (:mod:`.webpage`), as one sheet named ``""``.
 
@@ -34,11 +35,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import python_calamine
 
 from liushou_core.cleaning.intake.cells import cell_texts, fill_merged_down
+from liushou_core.cleaning.intake.limits import DEFAULT_LIMITS, Limits
 from liushou_core.cleaning.intake.webpage import decode_page, page_rows
+from liushou_core.cleaning.intake.workbook_parts import TooBig, workbook_extents
 
 Kind = Literal["xlsx", "xls", "csv", "html"]
 
@@ -70,6 +74,13 @@ class Sheet:
     index: int  # 0-based position of the sheet in its file
     cells: pd.DataFrame
     hidden: bool = False
+    #: rows Excel hides (1-based, as a person sees them): read like the others, and reported
+    hidden_rows: tuple[int, ...] = ()
+    #: grid rows of a CSV whose line has a quote without its pair (read line by line, and reported)
+    unmatched_quotes: tuple[int, ...] = ()
+    #: the row number a person sees of each grid row, when it is not grid row + 1 (a CSV record whose
+    #: quoted cell spans lines: the next record starts further down)
+    row_numbers: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def sniff_kind(data: bytes, suffix: str) -> Kind:
     raise Unreadable(f"文件不是有效的 Excel 文件（已损坏，或是其他格式改了扩展名），{_RESAVE}")
 
 
-def read_contents(data: bytes, suffix: str) -> Contents:
+def read_contents(data: bytes, suffix: str, limits: Limits = DEFAULT_LIMITS) -> Contents:
     """Parse the bytes of a return (``suffix`` is the lower-case file extension, for messages and CSVs)."""
     if not data:
         raise Unreadable("文件是空的（0 字节），可能在传送中损坏，请向报送单位重新索取")
@@ -110,7 +121,7 @@ def read_contents(data: bytes, suffix: str) -> Contents:
         return Contents(kind="csv", encoding=encoding, sheets=[csv_sheet(text, utf8)])
     if kind == "html":
         return webpage_contents(data, suffix)
-    return Contents(kind=kind, encoding=None, sheets=workbook_sheets(data))
+    return Contents(kind=kind, encoding=None, sheets=workbook_sheets(data, limits))
 
 
 def webpage_contents(data: bytes, suffix: str) -> Contents:
@@ -131,8 +142,16 @@ def webpage_contents(data: bytes, suffix: str) -> Contents:
 # --- workbooks -----------------------------------------------------------------------------------------
 
 
-def workbook_sheets(data: bytes) -> list[Sheet]:
-    """Every worksheet of an ``.xlsx``/``.xls`` workbook, in workbook order (chart sheets left out)."""
+def workbook_sheets(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]:
+    """Every worksheet of an ``.xlsx``/``.xls`` workbook, in workbook order (chart sheets left out).
+
+    An ``.xlsx`` is measured first (:mod:`.workbook_parts`): one that unpacks to too much or has a sheet too
+    large to lay out is refused before the reader sees it; its hidden rows are noted on each sheet.
+    """
+    try:
+        extents = workbook_extents(data, limits) if data.startswith(_ZIP_MAGIC) else {}
+    except TooBig as exc:
+        raise Unreadable(str(exc)) from exc
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
@@ -151,7 +170,8 @@ def workbook_sheets(data: bytes) -> list[Sheet]:
             except python_calamine.CalamineError as exc:
                 raise Unreadable(f"工作表“{meta.name}”无法读取（{exc}），{_RESAVE}") from exc
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            sheets.append(Sheet(meta.name, position, _grid(values, merged), hidden=hidden))
+            rows = extents[meta.name].hidden_rows if meta.name in extents else ()
+            sheets.append(Sheet(meta.name, position, _grid(values, merged), hidden=hidden, hidden_rows=rows))
     return sheets
 
 
@@ -233,8 +253,70 @@ def csv_sheet(text: str, utf8: bytes | None = None) -> Sheet:
     """A decoded CSV as one sheet named ``""``: one grid row per record, short lines padded with ``<NA>``.
 
     ``utf8`` is the same text as UTF-8 bytes when the file already was UTF-8 (saves encoding it again).
+
+    A quoted cell may hold line breaks (Alt+Enter in Excel), so a record may span lines; each row then keeps
+    the number of the line it starts on. But a quote typed at the start of a cell and never closed makes
+    every line down to the next quote one cell: a cell holding line breaks together with the separator, or
+    line breaks and more than :data:`SANE_CELL` characters, is taken for that, and the file is read again
+    one line per row (:func:`line_grid`), with the lines whose quotes have no pair noted on the sheet.
     """
-    return Sheet("", 0, csv_grid(text, utf8, delimiter=sniff_delimiter(text)))
+    delimiter = sniff_delimiter(text)
+    grid = csv_grid(text, utf8, delimiter=delimiter)
+    breaks, swallowing = _line_breaks(grid, delimiter)
+    if swallowing:
+        lines, unmatched = line_grid(text, delimiter)
+        return Sheet("", 0, lines, unmatched_quotes=unmatched)
+    if breaks is None:
+        return Sheet("", 0, grid)
+    # record i starts below the lines the records before it spanned
+    starts = 1 + np.arange(len(grid), dtype=np.int64) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
+    return Sheet("", 0, grid, row_numbers=starts.astype(np.int64))
+
+
+#: A cell with line breaks and more characters than this is lines swallowed by an open quote, not a note.
+SANE_CELL = 1000
+_LINE_BREAK = r"\r\n|\r|\n"
+
+
+def _line_breaks(grid: pd.DataFrame, delimiter: str) -> tuple[np.ndarray | None, bool]:
+    """The line breaks inside each record's cells (None when there are none), and whether some cell holding
+    line breaks also holds the separator or is over :data:`SANE_CELL` characters."""
+    breaks: np.ndarray | None = None
+    for column in grid.columns:  # one vectorised pass per column
+        values = pa.array(grid[column].array)
+        if values.type != TEXT:
+            values = values.cast(TEXT)
+        counts = np.asarray(
+            pc.fill_null(pc.count_substring_regex(values, _LINE_BREAK), 0).to_numpy(zero_copy_only=False)
+        )
+        if not counts.any():
+            continue
+        spanning = values.filter(pa.array(counts > 0))
+        wide = pc.greater(pc.utf8_length(spanning), SANE_CELL)
+        if pc.any(pc.or_(pc.match_substring(spanning, delimiter), wide)).as_py():
+            return None, True
+        breaks = counts if breaks is None else breaks + counts
+    return breaks, False
+
+
+def line_grid(text: str, delimiter: str = ",") -> tuple[pd.DataFrame, tuple[int, ...]]:
+    """A CSV read one physical line per row, so no quote can join lines, and the grid rows of the lines
+    whose quotes have no pair (those are split at every separator, the quote kept as text)."""
+    lines = re.split(_LINE_BREAK, text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    records: list[list[str]] = []
+    unmatched: list[int] = []
+    for number, line in enumerate(lines):  # a broken file's lines, read once: bounded by the file
+        if line.count('"') % 2:
+            unmatched.append(number)
+            records.append(line.split(delimiter))
+        else:
+            records.append(next(csv.reader([line], delimiter=delimiter, strict=False), []))
+    width = max((len(r) for r in records), default=1)
+    padded = [r + [""] * (width - len(r)) for r in records]
+    frame = pd.DataFrame(padded, columns=range(width), dtype=object).replace("", None)
+    return frame.astype("string"), tuple(unmatched)
 
 
 def sniff_delimiter(text: str) -> str:

@@ -7,7 +7,10 @@ everything under a hidden folder (``.git``, ``.ipynb_checkpoints``). In a folder
 is told to re-save them; anything else (Word files, PDFs, pictures) is left alone.
 
 A link (shortcut) whose target is gone is listed too, so that it is reported rather than passed over, and
-so is a folder that cannot be opened (no permission): the returns in it cannot be read, and the user is told.
+so is anything else with a return's name that is not a regular file (a named pipe), and a folder that cannot
+be opened (no permission): the returns in it cannot be read, and the user is told. A linked folder is
+followed like a folder (its returns keep the link's path as their name); a link back to a folder already
+walked (a loop) is not walked twice.
 
 ``source_file`` is the path relative to the folder given (POSIX separators), or the file name when a file
 was given. If two different files would get the same ``source_file`` (two folders both holding
@@ -78,18 +81,22 @@ def _folder_files(root: Path, closed: list[Path]) -> Iterable[Source]:
     def cannot_open(error: OSError) -> None:
         closed.append(Path(error.filename or root))
 
-    for folder, subfolders, names in os.walk(root, onerror=cannot_open):
-        subfolders[:] = [d for d in subfolders if not is_ignored(d)]
+    seen = {root.resolve()}
+    # a linked folder is followed like any other; one already walked (a link back up: a loop) is not again
+    for folder, subfolders, names in os.walk(root, onerror=cannot_open, followlinks=True):
         base = Path(folder)
+        kept = []
+        for d in subfolders:  # the folder's subfolders: bounded by the tree
+            target = (base / d).resolve()
+            if not is_ignored(d) and target not in seen:
+                seen.add(target)
+                kept.append(d)
+        subfolders[:] = kept
         for name in names:
             path = base / name
-            # a file, or a link whose target is gone (reported, not passed over); not a pipe or a socket
-            wanted = path.is_file() or (path.is_symlink() and not path.exists())
-            if (
-                wanted
-                and not is_ignored(name)
-                and path.suffix.lower() in RETURN_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES
-            ):
+            # anything with a return's name that is not a folder: a file, a link whose target is gone, a
+            # pipe — reading tells which, and the user is told rather than the file passed over
+            if not is_ignored(name) and path.suffix.lower() in RETURN_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES:
                 found.append(path)
     for path in sorted(found):
         yield Source(path, path.relative_to(root).as_posix(), root)

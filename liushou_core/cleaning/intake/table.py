@@ -8,8 +8,11 @@ The rules are those of ``docs/pipeline.md`` §"Intake conventions":
   brackets do not matter). Of two header cells naming the same field the first (leftmost) is used.
 - **Input rows**: every row below the header down to the last row with any non-empty cell.
 - **Skip rules** (first that applies): ``skip_blank`` every cell empty after stripping spaces;
-  ``skip_total`` some cell contains 合计, 总计 or 小计; ``skip_header`` at least 3 non-empty cells map to
-  template fields; ``skip_note`` name, id_number and birth_date all empty.
+  ``skip_total`` some cell contains 合计, 总计 or 小计, and the row has neither a name (text without those
+  words) in the name column nor a well-formed ID — a note such as 父母外出合计3年 does not unmake a person;
+  ``skip_header`` at least 3 non-empty cells map to template fields and they are more than half of the
+  row's non-empty cells (寄宿 is a header and a value: a few such cells do not make a person a header);
+  ``skip_note`` name, id_number and birth_date all empty.
 - **Cells outside the header**: a row that is not skipped but has text in a column whose header cell is
   empty (a CSV line with more cells than its header — often a comma typed inside a value, which shifts the
   cells after it —, or a remark written beside the table) gets a warning naming the column: that text is
@@ -31,9 +34,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from liushou_core.cleaning.intake.flagged_rows import flagged_row_issues, hidden_sheet_detail, holds_ids
 from liushou_core.cleaning.intake.sheets import TEXT, Sheet, constant_text, text_series
+from liushou_core.cleaning.intake.township import infer_township
 from liushou_core.issues import ISSUE_COLUMNS, RULES
 from liushou_core.values.codebook import FIELDS, Codebook
+from liushou_core.values.idcard import check_digit, normalise_id_text
 
 #: The header must be within the first rows of a sheet (title rows and 填报单位/日期 lines come first).
 HEADER_SEARCH_ROWS = 30
@@ -56,6 +62,7 @@ _SPACE_CLASS = "[" + "".join(c for c in map(chr, range(0x3001)) if re.match(r"\s
 _OWN_KEY = r"^[!-~\x{4e00}-\x{9fff}]+$"
 _TOTAL_PATTERN = "|".join(TOTAL_WORDS)
 _TOTAL_HINT = "计"  # common to all TOTAL_WORDS: a cheap literal search first, the pattern on the few hits
+_DIGIT = r"[0-9\x{ff10}-\x{ff19}]"  # ASCII and full-width digits, as RE2 writes them
 
 SheetStatus = Literal["read", "empty", "no_header", "missing_required"]
 Column: TypeAlias = "pa.Array | pa.ChunkedArray"
@@ -212,15 +219,46 @@ def skip_codes(body: Sequence[Column], columns: dict[str, int], codebook: Codebo
     total = np.zeros(n, dtype=bool)
     note = np.ones(n, dtype=bool)
     hits = np.zeros(n, dtype=np.int64)
+    filled = np.zeros(n, dtype=np.int64)
     for position, values in enumerate(body):  # one vectorised pass per column
         empty = blank_cells(values)
         blank &= empty
+        filled += ~empty
         total |= total_cells(values)
         hits += names_field(values, keys)
         if position in note_columns:
             note &= empty
-    header = hits >= MIN_HEADER_CELLS
+    if total.any():  # a total word in a note (父母外出合计3年) does not unmake a person
+        total[total] = ~identifies_person(body, columns, np.flatnonzero(total))
+    # a repeated header repeats the header: most of its cells name fields, not just a few (寄宿 is a value
+    # too), and no header holds an ID
+    header = (hits >= MIN_HEADER_CELLS) & (hits * 2 > filled)
+    if header.any() and "id_number" in columns:
+        header[header] = ~well_formed_ids(body[columns["id_number"]], np.flatnonzero(header))
     return np.select([blank, total, header, note], range(len(SKIP_RULE_ORDER)), default=-1)
+
+
+def identifies_person(body: Sequence[Column], columns: dict[str, int], rows: np.ndarray) -> np.ndarray:
+    """For the rows at ``rows``: True where the name column holds a name (text without a total word or a
+    digit: 合计, 共5人 are not names) or the ID column a well-formed ID (18 characters whose check digit is
+    right, or 15 digits)."""
+    out = np.zeros(len(rows), dtype=bool)
+    if "name" in columns:
+        names = body[columns["name"]].take(pa.array(rows))
+        counted = total_cells(names) | _mask(pc.match_substring_regex(names, _DIGIT))
+        out |= ~blank_cells(names) & ~counted
+    if "id_number" in columns:
+        out |= well_formed_ids(body[columns["id_number"]], rows)
+    return out
+
+
+def well_formed_ids(values: Column, rows: np.ndarray) -> np.ndarray:
+    """For the cells at ``rows``: True where the cell is an 18-character ID whose check digit is right, or
+    15 digits (spaces, full-width digits and a lower-case x allowed)."""
+    ids = normalise_id_text(text_series(values.take(pa.array(rows))))
+    checked = check_digit(ids.str.slice(0, 17)).eq(ids.str.slice(17)) & ids.str.len().eq(18)
+    old = ids.str.fullmatch(r"[0-9]{15}")
+    return np.asarray((checked | old).fillna(False).to_numpy(dtype=bool))
 
 
 # --- one sheet ------------------------------------------------------------------------------------------------
@@ -270,11 +308,28 @@ def sheet_rows(sheet: Sheet, source_file: str, codebook: Codebook, row_columns: 
     top_fields = header_fields(top, codebook)
     header_row = find_header(top_fields[:HEADER_SEARCH_ROWS])
     if header_row is None:
-        return SheetRows("no_header", issues=[] if sheet.hidden else [_no_header(source_file, sheet)])
+        if sheet.hidden and not holds_ids(sheet):  # a drop-down's list of choices: mentioned, not an error
+            detail = hidden_sheet_detail(source_file, sheet, read=False)
+            return SheetRows("no_header", issues=[issue("sheet_hidden", source_file=source_file,
+                                                          source_sheet=sheet.name, detail=detail)])  # fmt: skip
+        return SheetRows("no_header", issues=[_no_header(source_file, sheet)])
 
     layout = read_layout(top, top_fields, header_row)
     problems = [_duplicate_column(source_file, sheet.name, d, codebook) for d in layout.duplicates]
-    missing = [f for f in FIELDS if f not in layout.columns]
+    if sheet.hidden:
+        detail = hidden_sheet_detail(source_file, sheet, read=True)
+        problems.append(
+            issue("sheet_hidden", source_file=source_file, source_sheet=sheet.name, detail=detail)
+        )
+    constants: dict[str, str] = {}
+    if "township" not in layout.columns:
+        titles = [str(t) for row in top[:header_row] for t in row if _filled(t)]
+        inferred = infer_township(titles, sheet.name, source_file)
+        if inferred is not None:
+            constants["township"] = inferred.township
+            problems.append(issue("township_inferred", source_file=source_file, source_sheet=sheet.name,
+                                  field="township", value=inferred.township, detail=inferred.source))  # fmt: skip
+    missing = [f for f in FIELDS if f not in layout.columns and f not in constants]
     rule = "required_column_missing" if any(f in codebook.required for f in missing) else "column_missing"
     problems += [
         issue(rule, source_file=source_file, source_sheet=sheet.name, field=f, label=codebook.headers[f])
@@ -287,14 +342,17 @@ def sheet_rows(sheet: Sheet, source_file: str, codebook: Codebook, row_columns: 
     first, last = header_row + 1, int(np.flatnonzero(filled)[-1])
     body = [values.slice(first, last - first + 1) for values in grid]
     codes = skip_codes(body, layout.columns, codebook)
-    rows = _raw_rows(body, codes, layout, sheet, source_file, first, row_columns)
+    rows = _raw_rows(body, codes, layout, sheet, source_file, first, row_columns, constants)
     unnamed = [
         j for j, text in enumerate(top[header_row]) if not _filled(text) and j not in layout.columns.values()
     ]
-    row_issues = skip_issues(rows, body, codes)
-    outside = outside_header_issues(rows, [body[j] for j in unnamed], unnamed, codes)
-    if len(outside):
-        row_issues = pd.concat([row_issues, outside], ignore_index=True)
+    found = [
+        skip_issues(rows, body, codes),
+        outside_header_issues(rows, [body[j] for j in unnamed], unnamed, codes),
+        flagged_row_issues(rows, codes, sheet),
+    ]
+    found = [f for f in found if len(f)]
+    row_issues = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0] if found else None
     return SheetRows("read", rows, problems, layout.unknown, row_issues)
 
 
@@ -306,9 +364,13 @@ def _raw_rows(
     source_file: str,
     first: int,
     row_columns: list[str],
+    constants: dict[str, str],
 ) -> pd.DataFrame:
     n = len(codes)
-    source_row = np.arange(first + 1, first + 1 + n, dtype=np.int64)  # grid row i is row i + 1
+    if sheet.row_numbers is not None:
+        source_row = np.asarray(sheet.row_numbers[first : first + n], dtype=np.int64)
+    else:
+        source_row = np.arange(first + 1, first + 1 + n, dtype=np.int64)  # grid row i is row i + 1
     prefix, nothing = pa.scalar(f"{source_file}|{sheet.name}|", TEXT), pa.scalar("", TEXT)
     row_key = pc.binary_join_element_wise(prefix, pa.array(source_row).cast(TEXT), nothing)
     rules = pa.array(SKIP_RULE_ORDER, type=TEXT).take(pa.array(codes, mask=codes < 0))
@@ -322,7 +384,10 @@ def _raw_rows(
     }
     empty = constant_text(None, n)
     for name in FIELDS:
-        data[name] = text_series(body[layout.columns[name]]) if name in layout.columns else empty
+        if name in layout.columns:
+            data[name] = text_series(body[layout.columns[name]])
+        else:
+            data[name] = constant_text(constants[name], n) if name in constants else empty
     return pd.DataFrame({c: data[c] for c in row_columns})
 
 
