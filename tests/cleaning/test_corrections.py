@@ -52,7 +52,7 @@ def test_a_correction_for_a_row_that_is_gone_or_an_unknown_field_fails_with_a_re
     )
     assert log["status"].tolist() == ["failed", "failed"]
     assert "找不到" in log.loc[0, "message"]
-    assert "不是报表模板中的字段" in log.loc[1, "message"]
+    assert "不是摸排登记表中的字段" in log.loc[1, "message"]
 
 
 def test_the_problem_list_with_chinese_headers_reads_back_as_decisions(tmp_path):
