@@ -208,58 +208,74 @@ def apply_corrections(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.D
 
     A correction applies when the row exists, the field is one of the return template's, the lists that
     came back agree on it, and the row's current text (after trimming) equals the value it was reported on
-    (原值). A return already corrected by the township (its value now equals the correction) is logged as
-    applied without change. Anything else fails with a Chinese reason. ``rows`` is not modified.
+    (原值; when one cell was reported for two problems, either value). A return already corrected by the
+    township (its value now equals the correction) is logged as applied without change. Anything else fails
+    with a Chinese reason. One log row per row key and field. ``rows`` is not modified.
     """
-    d = decisions.loc[decisions["correction"].notna()].copy()
-    d["row_key"] = d["row_key"].fillna("").astype("string")
-    d["field"] = d["field"].astype("string")
-    d[FORM] = d[FORM].astype("string") if FORM in d.columns else pd.Series("", index=d.index, dtype="string")
-    wanted_all = text.normalise_text(d["correction"].astype("string")).fillna("")
-    keys = [d["row_key"], d["field"].fillna("")]
-    disagree = wanted_all.groupby(keys).transform("nunique").gt(1)
-    forms = d[FORM].fillna("").groupby(keys).transform(lambda s: "、".join(dict.fromkeys(s)))
-    d = d.assign(_disagree=disagree.to_numpy(), _forms=forms.to_numpy())
-    c = d.drop_duplicates(["row_key", "field"], keep="last").reset_index(drop=True)
-    out = rows.copy()
-    status = pd.Series("failed", index=c.index, dtype="string")
-    message = pd.Series("", index=c.index, dtype="string")
+    d = decisions.loc[decisions["correction"].notna()].reset_index(drop=True)
+    d = d.assign(
+        row_key=d["row_key"].fillna("").astype("string"),
+        field=d["field"].astype("string").fillna(""),
+        value=d["value"].astype("string"),
+        correction=d["correction"].astype("string"),
+        **{FORM: d[FORM].astype("string").fillna("") if FORM in d.columns else ""},
+    )
+    keys = [d["row_key"], d["field"]]
+    wanted = text.normalise_text(d["correction"]).fillna("")
+    disagree = wanted.groupby(keys).transform("nunique").gt(1)
+    forms = d[FORM].groupby(keys).transform(lambda s: "、".join(dict.fromkeys(s)))
     pos = pd.Series(range(len(rows)), index=rows["row_key"].to_numpy())
     pos = pos[~pos.index.duplicated()]
-    exists = c["row_key"].isin(pos.index)
-    field = c["field"].fillna("")
-    known_field = field.isin(USER_FIELDS) & field.isin(rows.columns)
-    agreed = ~c["_disagree"].astype(bool)
-    message = message.mask(
-        ~agreed, "交回的清单对同一项填写了不同的更正值（" + c["_forms"] + "），请只保留一个，更正未应用"
-    )
-    message = message.mask(
-        ~known_field, "“" + field + "”不是摸排登记表中的字段，不能更正（请勿改动“字段”列），更正未应用"
-    )
-    message = message.mask(field.eq(""), "没有“字段”，不知道更正哪一项（请勿删除或改动“字段”列），更正未应用")
-    message = message.mask(~exists, "找不到该行（报表可能已修改或行号已变），更正未应用")
-    message = message.mask(c["row_key"].eq(""), "该行的“行标识”为空，无法对应到报表中的行，更正未应用")
-    usable = exists & known_field & agreed
-    for name, block in c[usable].groupby("field"):
+    exists = d["row_key"].isin(pos.index)
+    known_field = d["field"].isin(USER_FIELDS) & d["field"].isin(rows.columns)
+    # Each typed row's current value (one lookup per field), and whether it still holds the reported one.
+    current = pd.Series("", index=d.index, dtype="string")
+    for name, block in d[exists & known_field].groupby("field"):
         at = pos[block["row_key"]].to_numpy()
+        values = text.normalise_text(rows[str(name)].astype("string").iloc[at]).fillna("")
+        current[block.index] = values.to_numpy()
+    expected = text.normalise_text(d["value"]).fillna("")
+    matches = (exists & known_field & current.eq(expected)).groupby(keys).transform("any")
+    already = (exists & known_field & current.eq(wanted)).groupby(keys).transform("any")
+    d = d.assign(_disagree=disagree, _forms=forms, _matches=matches, _already=already, _current=current)
+    c = d.drop_duplicates(["row_key", "field"], keep="last").reset_index(drop=True)
+    usable = c["row_key"].isin(pos.index) & c["field"].isin(USER_FIELDS) & c["field"].isin(rows.columns)
+    usable &= ~c["_disagree"]
+    apply = usable & c["_matches"]
+    ok = apply | (usable & c["_already"])
+    message = pd.Series("已更正", index=c.index, dtype="string")
+    message = message.mask(ok & ~apply, "报表中已是更正值")
+    mismatch = (
+        "当前值为“"
+        + c["_current"]
+        + "”，与原值“"
+        + text.normalise_text(c["value"]).fillna("")
+        + "”不符，更正未应用"
+    )
+    message = message.mask(usable & ~ok, mismatch)
+    message = message.mask(
+        c["_disagree"],
+        "交回的清单对同一项填写了不同的更正值（" + c["_forms"] + "），请只保留一个，更正未应用",
+    )
+    message = message.mask(
+        ~c["field"].isin(USER_FIELDS) | ~c["field"].isin(rows.columns),
+        "“" + c["field"] + "”不是摸排登记表中的字段，不能更正（请勿改动“字段”列），更正未应用",
+    )
+    message = message.mask(
+        c["field"].eq(""), "没有“字段”，不知道更正哪一项（请勿删除或改动“字段”列），更正未应用"
+    )
+    message = message.mask(
+        ~c["row_key"].isin(pos.index), "找不到该行（报表可能已修改或行号已变），更正未应用"
+    )
+    message = message.mask(c["row_key"].eq(""), "该行的“行标识”为空，无法对应到报表中的行，更正未应用")
+    out = rows.copy()
+    for name, block in c[apply].groupby("field"):
         column = out[str(name)].astype("string")
-        current = text.normalise_text(column.iloc[at].reset_index(drop=True)).fillna("")
-        expected = text.normalise_text(block["value"].astype("string").reset_index(drop=True)).fillna("")
-        wanted = text.normalise_text(block["correction"].astype("string").reset_index(drop=True)).fillna("")
-        matches = current.eq(expected).to_numpy()
-        already = current.eq(wanted).to_numpy()
-        column.iloc[at[matches]] = block["correction"].astype("string").to_numpy()[matches]
+        column.iloc[pos[block["row_key"]].to_numpy()] = block["correction"].to_numpy()
         out[str(name)] = column
-        st = pd.Series("failed", index=block.index, dtype="string")
-        st[matches | already] = "applied"
-        msg = ("当前值为“" + current + "”，与原值“" + expected + "”不符，更正未应用").set_axis(block.index)
-        msg[matches] = "已更正"
-        msg[already & ~matches] = "报表中已是更正值"
-        status[block.index] = st
-        message[block.index] = msg
     log = pd.DataFrame({
-        "row_key": c["row_key"], "field": field, "value": c["value"], "correction": c["correction"],
-        "status": status, "message": message, FORM: c[FORM].fillna(""),
+        "row_key": c["row_key"], "field": c["field"], "value": c["value"], "correction": c["correction"],
+        "status": ok.map({True: "applied", False: "failed"}), "message": message, FORM: c[FORM],
     })  # fmt: skip
     return out, CorrectionLog.validate(log)
 

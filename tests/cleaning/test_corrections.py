@@ -76,3 +76,44 @@ def test_the_problem_list_with_chinese_headers_reads_back_as_decisions(tmp_path)
 def test_a_missing_decisions_file_is_a_clear_error(tmp_path):
     with pytest.raises(DecisionsError, match="找不到"):
         read_decisions(tmp_path / "nope.xlsx", load_codebook())
+
+
+def test_two_problems_on_one_cell_answered_alike_apply_once_whichever_value_they_were_reported_on():
+    # 父亲状况 “不清楚” is reported twice: not an option (原值 不清楚) and so a missing fact (原值 empty).
+    raw = RAW.assign(father_status=pd.Series(["不清楚", None], dtype="string"))
+    new, log = apply_corrections(
+        raw,
+        decisions(
+            ("a.xlsx|S|4", "father_status", "不清楚", "外出务工", None),
+            ("a.xlsx|S|4", "father_status", None, "外出务工", None),
+        ),
+    )
+    assert new.loc[0, "father_status"] == "外出务工"
+    assert log[["field", "status"]].values.tolist() == [["father_status", "applied"]]
+
+
+def test_two_copies_of_a_list_that_disagree_on_a_cell_apply_neither():
+    new, log = apply_corrections(
+        RAW,
+        decisions(
+            ("a.xlsx|S|4", "id_number", "5.10923E+17", "51092319800101001X", None),
+            ("a.xlsx|S|4", "id_number", "5.10923E+17", "510923198001010028", None),
+        ),
+    )
+    assert new.loc[0, "id_number"] == "5.10923E+17"
+    assert log["status"].tolist() == ["failed"] and "不同的更正值" in log.loc[0, "message"]
+
+
+def test_only_the_return_templates_fields_can_be_corrected():
+    raw = RAW.assign(skip_rule=pd.Series([None, None], dtype="string"), sheet_index=[0, 0])
+    new, log = apply_corrections(
+        raw,
+        decisions(
+            ("a.xlsx|S|4", "skip_rule", None, "skip_blank", None),
+            ("a.xlsx|S|4", "sheet_index", "0", "7", None),
+            ("a.xlsx|S|4", "source_row", "4", "9", None),
+        ),
+    )
+    assert new.equals(raw)
+    assert log["status"].tolist() == ["failed"] * 3
+    assert log["message"].str.contains("不是摸排登记表中的字段").all()
