@@ -63,6 +63,7 @@ from liushou_core.batch.manifest import (
     write_manifest,
 )
 from liushou_core.batch.settings import RunConfig
+from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
 from liushou_core.errors import ConfigError
 from liushou_core.paths import REPO_DIR, safe_name
 from liushou_core.runlock import folder_lock, held_fds
@@ -118,6 +119,7 @@ def _clean(config: RunConfig, clean_fn: CleanFn) -> None:
     target = config.clean_dir
     fresh = target.with_name(".clean.tmp")
     old = target.with_name(".clean.old")
+    refuse_decisions_inside(target, config.decisions)  # a filled list left in clean/ would be deleted
     for leftover in (fresh, old):
         if leftover.exists():
             shutil.rmtree(leftover)
@@ -673,6 +675,7 @@ def _run_batch(
     }
     result.input_problems = _input_problems(config.clean_dir)
     manifest.clean["input_problems"] = [p.to_dict() for p in result.input_problems]
+    manifest.clean["corrections_returned"] = returned_records(config.clean_dir)
 
     # 2. The townships' workbooks.
     data = read_run(config.clean_dir)
@@ -803,6 +806,8 @@ def format_report(result: BatchResult, county: str) -> str:
         from liushou_core.cleaning.intake.problems import format_problems
 
         lines += ["报表读取问题：", *format_problems(result.input_problems), ""]
+    if m.config.get("decisions"):
+        lines += [*returned_lines(m.clean.get("corrections_returned", [])), ""]
     records = m.records()
     ok = sum(r.status == OK for r in records)
     lines.append(

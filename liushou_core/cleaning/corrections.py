@@ -358,8 +358,28 @@ def returned_by_township(
 
 
 def returned_lines(table: Iterable[dict[str, object]]) -> list[str]:
-    """The console lines of :func:`returned_by_township` (as records), one per township."""
-    return [
-        f"{r['township']}：交回 {r['returned']} 项，已应用 {r['applied']} 项，未应用 {r['failed']} 项"
+    """The console lines of :func:`returned_by_township` (as records): a heading, then one per township."""
+    lines = [
+        f"  {r['township']}：交回 {r['returned']} 项，已应用 {r['applied']} 项，未应用 {r['failed']} 项"
         for r in table
+    ]
+    if not lines:
+        return ["交回的问题数据清单：没有填写任何更正值或查重决定"]
+    return [
+        "交回的问题数据清单（更正值与查重决定；未应用的原因见 corrections_log / decisions_log）：",
+        *lines,
+    ]
+
+
+def returned_records(clean_dir: Path) -> list[dict[str, object]]:
+    """:func:`returned_by_township` of a cleaning's output folder, as JSON records (empty with no answers)."""
+    clean_dir = Path(clean_dir)
+    logs = [clean_dir / "corrections_log.parquet", clean_dir / "decisions_log.parquet"]
+    if not any(p.exists() for p in logs) or not (clean_dir / "rows.parquet").exists():
+        return []
+    corrections, decisions = (pd.read_parquet(p) if p.exists() else pd.DataFrame() for p in logs)
+    rows = pd.read_parquet(clean_dir / "rows.parquet", columns=["row_key", "township"])
+    table = returned_by_township(corrections, decisions, rows)
+    return [
+        {k: (int(v) if k != "township" else str(v)) for k, v in r.items()} for r in table.to_dict("records")
     ]

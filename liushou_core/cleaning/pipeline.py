@@ -20,7 +20,13 @@ import yaml
 from liushou_core import __version__
 from liushou_core.atomic import write_json, write_parquet
 from liushou_core.cleaning.classify import Thresholds
-from liushou_core.cleaning.corrections import apply_corrections, read_decisions
+from liushou_core.cleaning.corrections import (
+    apply_corrections,
+    read_decisions,
+    refuse_decisions_inside,
+    returned_lines,
+    returned_records,
+)
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import blocking, format_problems, input_problems
 from liushou_core.cleaning.normalise import POSITION
@@ -272,10 +278,13 @@ def clean_command(
     """
     from liushou_core.cleaning.streaming import stream_to_dir
 
+    refuse_decisions_inside(out, decisions)
     with folder_lock(out, "liushou clean"):
         result = stream_to_dir(inputs, out, reference_date, decisions, codebooks)
     s = result.summary
     print(format_summary(s))
+    if decisions is not None:
+        print("\n".join(returned_lines(returned_records(out))))
     print(f"输出：{out}")
     problems = input_problems(result.file_issues, result.files)
     for line in format_problems(problems):

@@ -138,3 +138,149 @@ def test_an_id_typed_into_the_written_list_is_applied_on_the_next_clean(returns,
     assert log[["row_key", "field", "status"]].values.tolist() == [
         ["回马镇.xlsx|金竹村|4", "id_number", "applied"]
     ]
+
+
+def the_list(out: Path) -> Path:
+    return out / "问题数据清单" / "回马镇_问题数据清单.xlsx"
+
+
+def fill_every_kind(form: Form) -> None:
+    """What a cadre types for each problem of the fixture's list (one of each kind it can hold)."""
+    form.fill("问题清单", "更正值", ELDER_FIXED, 姓名="赵四", 问题="身份证号被Excel改坏")  # pending: ID
+    form.fill("问题清单", "更正值", "外出务工", 姓名="刘小红", 问题="取值无法识别")  # warning: vocabulary
+    form.fill("问题清单", "更正值", "外出务工", 姓名="刘小红", 问题="认定信息缺失")  # pending: facts
+    form.fill("问题清单", "更正值", "男", 姓名="刘小红", 问题="性别与身份证不符")  # warning: sex
+    form.fill("问题清单", "更正值", "1980-01-01", 姓名="李秀英", 问题="出生日期与身份证不符")  # warning: date
+    form.fill("问题清单", "更正值", "留守妇女", 姓名="孙大力", 问题="不符合认定条件")  # pending: category
+    form.fill("重复登记", "查重决定", "保留", 姓名="张小明", 工作表="金竹村")  # duplicate
+
+
+def test_every_kind_of_problem_on_the_list_comes_back_applied(returns, tmp_path, capsys):
+    assert clean(returns, tmp_path / "run1") == 0
+    form = Form(the_list(tmp_path / "run1"))
+    fill_every_kind(form)
+    (tmp_path / "回收清单").mkdir()
+    back = form.save(tmp_path / "回收清单" / "回马镇_问题数据清单.xlsx")
+    capsys.readouterr()
+    assert clean(returns, tmp_path / "run2", back) == 0
+    printed = capsys.readouterr().out
+    # Seven answers; the two typed into 刘小红's 父亲状况 (reported twice) are one correction of one cell.
+    assert "回马镇：交回 6 项，已应用 6 项，未应用 0 项" in printed
+    log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet")
+    assert log["status"].tolist() == ["applied"] * 5, log[["field", "message"]]
+    decisions = pd.read_parquet(tmp_path / "run2" / "decisions_log.parquet")
+    assert decisions["status"].tolist() == ["applied"]
+    fates = rows_of(tmp_path / "run2")
+    assert fates["回马镇.xlsx|金竹村|4"] == "verified"  # the ID
+    assert fates["回马镇.xlsx|团结村|5"] == "verified"  # the father's status
+    assert (fates["回马镇.xlsx|金竹村|7"], fates["回马镇.xlsx|团结村|4"]) == ("verified", "duplicate")
+    # 孙大力, 42, is not a left-behind elder; corrected to 留守妇女 the correction is applied, and the next
+    # list asks for what that category needs (丈夫状况).
+    assert fates["回马镇.xlsx|金竹村|6"] == "pending"
+    again = Form(the_list(tmp_path / "run2"))
+    assert again.rows("问题清单", 姓名="孙大力", 问题="认定信息缺失", 字段="丈夫状况")
+    assert not again.rows("问题清单", 姓名="赵四")
+
+
+@pytest.fixture
+def first_run(returns, tmp_path):
+    assert clean(returns, tmp_path / "run1") == 0
+    return tmp_path / "run1"
+
+
+def test_the_list_reads_as_a_form(first_run):
+    book = openpyxl.load_workbook(the_list(first_run))
+    assert book.sheetnames == ["填写说明", "问题清单", "重复登记"]
+    assert "不符合认定条件" in " ".join(str(c.value) for c in book["填写说明"]["A"])
+    ws = book["问题清单"]
+    at, cols = Form.header(ws, "更正值")
+    order = sorted(cols, key=cols.get)
+    # who, the problem in Chinese, then the cell to fill; the machine key last and hidden
+    assert order[:10] == [
+        "村（社区）",
+        "组",
+        "姓名",
+        "公民身份号码",
+        "严重程度",
+        "问题",
+        "字段",
+        "原值",
+        "说明",
+        "更正值",
+    ]
+    assert order[-1] == "行标识"
+    key_letter = openpyxl.utils.get_column_letter(cols["行标识"])
+    assert ws.column_dimensions[key_letter].hidden
+    fields = {ws.cell(r, cols["字段"]).value for r in range(at + 1, ws.max_row + 1)}
+    assert "公民身份号码" in fields and not any(f and f.isascii() for f in fields)
+    villages = [ws.cell(r, cols["村（社区）"]).value for r in range(at + 1, ws.max_row + 1)]
+    assert villages == sorted(villages)
+    # protected, except the answers; wrapped 说明; a page per village; header row on every page
+    assert ws.protection.sheet and not ws.protection.password
+    answer = ws.cell(at + 1, cols["更正值"])
+    assert not answer.protection.locked and answer.fill.fgColor.rgb.endswith("FFF2CC")
+    assert ws.cell(at + 1, cols["姓名"]).protection.locked
+    assert ws.cell(at + 1, cols["说明"]).alignment.wrap_text
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(cols["更正值"])].width >= 20
+    assert len(ws.row_breaks.brk) == len(set(villages)) - 1
+    assert ws.print_title_rows == f"${at}:${at}"
+    assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+    # dropdowns: the codebook's values where the field is a choice, 保留/删除 for duplicates
+    lists = {dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert '"男,女"' in lists and '"留守儿童,留守妇女,留守老人"' in lists
+    dups = book["重复登记"]
+    assert [dv.formula1 for dv in dups.data_validations.dataValidation] == ['"保留,删除"']
+
+
+def test_decisions_inside_the_output_folder_are_refused_before_anything_is_written(
+    first_run, returns, capsys
+):
+    before = {p: p.stat().st_mtime_ns for p in first_run.rglob("*") if p.is_file()}
+    assert clean(returns, first_run, first_run / "问题数据清单") == 2
+    assert "输出文件夹" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in first_run.rglob("*") if p.is_file()} == before
+
+
+def test_a_filled_list_left_in_the_output_folder_is_never_overwritten(first_run, returns, capsys):
+    form = Form(the_list(first_run))
+    form.fill("问题清单", "更正值", ELDER_FIXED, 姓名="赵四", 问题="身份证号被Excel改坏")
+    form.save()
+    filled = the_list(first_run).read_bytes()
+    assert clean(returns, first_run) == 2
+    assert "已填写" in capsys.readouterr().err
+    assert the_list(first_run).read_bytes() == filled
+
+
+def test_a_form_tampered_with_rows_deleted_and_returned_twice_answers_every_typed_value(
+    first_run, returns, tmp_path
+):
+    form = Form(the_list(first_run))
+    fill_every_kind(form)
+    ws = form.sheet("问题清单")
+    at, cols = Form.header(ws, "更正值")
+    # protected cells edited anyway: 原值 of the ID row, 字段 of the sex row, the key of the date row
+    (r_id,) = form.rows("问题清单", 姓名="赵四", 问题="身份证号被Excel改坏")
+    ws.cell(r_id, cols["原值"]).value = "51092319350101"
+    (r_sex,) = form.rows("问题清单", 姓名="刘小红", 问题="性别与身份证不符")
+    ws.cell(r_sex, cols["字段"]).value = "skip_rule"
+    (r_date,) = form.rows("问题清单", 姓名="李秀英", 问题="出生日期与身份证不符")
+    ws.cell(r_date, cols["行标识"]).value = None
+    # rows deleted: the 不符合认定条件 row (answered) goes, with what it held
+    (r_cat,) = form.rows("问题清单", 姓名="孙大力", 问题="不符合认定条件")
+    ws.delete_rows(r_cat)
+    ws.title = "Sheet1"  # renamed
+    back = tmp_path / "回收清单"
+    back.mkdir()
+    form.save(back / "回马镇_问题数据清单.xlsx")
+    form.save(back / "回马镇_问题数据清单(1).xlsx")  # returned twice
+    assert clean(returns, tmp_path / "run2", back) == 0
+    log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet").set_index("field")
+    assert len(log) == 4  # one per row key and field, whichever copy it came from
+    assert log.loc["id_number", "status"] == "failed" and "与原值" in log.loc["id_number", "message"]
+    assert (
+        log.loc["skip_rule", "status"] == "failed"
+        and "不是摸排登记表中的字段" in log.loc["skip_rule", "message"]
+    )
+    assert log.loc["birth_date", "status"] == "failed" and "行标识" in log.loc["birth_date", "message"]
+    assert log.loc["father_status", "status"] == "applied"
+    assert rows_of(tmp_path / "run2")["回马镇.xlsx|团结村|5"] == "verified"  # not turned into a skipped row
