@@ -237,7 +237,13 @@ def apply_corrections(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.D
     expected = text.normalise_text(d["value"]).fillna("")
     matches = (exists & known_field & current.eq(expected)).groupby(keys).transform("any")
     already = (exists & known_field & current.eq(wanted)).groupby(keys).transform("any")
-    d = d.assign(_disagree=disagree, _forms=forms, _matches=matches, _already=already, _current=current)
+    d = d.assign(
+        _disagree=disagree.astype(bool),
+        _forms=forms.astype("string"),
+        _matches=matches.astype(bool),
+        _already=already.astype(bool),
+        _current=current,
+    )
     c = d.drop_duplicates(["row_key", "field"], keep="last").reset_index(drop=True)
     usable = c["row_key"].isin(pos.index) & c["field"].isin(USER_FIELDS) & c["field"].isin(rows.columns)
     usable &= ~c["_disagree"]

@@ -4,6 +4,8 @@ the answer and saves; the county cleans again with `--decisions` and every typed
 with a reason."""
 
 import json
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -284,3 +286,42 @@ def test_a_form_tampered_with_rows_deleted_and_returned_twice_answers_every_type
     assert log.loc["birth_date", "status"] == "failed" and "行标识" in log.loc["birth_date", "message"]
     assert log.loc["father_status", "status"] == "applied"
     assert rows_of(tmp_path / "run2")["回马镇.xlsx|团结村|5"] == "verified"  # not turned into a skipped row
+
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def resave_with_libreoffice(path: Path, folder: Path, fmt: str) -> Path:
+    """Open and save ``path`` in LibreOffice (as a township whose office suite it is), as ``fmt``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    profile = (folder / ".profile").resolve().as_uri()  # its own profile: runs beside other soffice
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", fmt, "--outdir", str(folder),
+         str(path)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    shutil.rmtree(folder / ".profile", ignore_errors=True)
+    return folder / f"{path.stem}.{fmt}"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试"
+)
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_list_saved_again_by_libreoffice_comes_back_applied(first_run, returns, tmp_path, fmt):
+    form = Form(the_list(first_run))
+    fill_every_kind(form)
+    (tmp_path / "filled").mkdir()
+    filled = form.save(tmp_path / "filled" / "回马镇_问题数据清单.xlsx")
+    back = resave_with_libreoffice(filled, tmp_path / "回收清单", fmt)
+    if fmt == "xlsx":  # the form survives LibreOffice: dropdowns, protection, hidden key
+        book = openpyxl.load_workbook(back)
+        assert {dv.formula1 for dv in book["重复登记"].data_validations.dataValidation} == {'"保留,删除"'}
+        assert len(book["问题清单"].data_validations.dataValidation) >= 3
+        assert book["问题清单"].protection.sheet
+    assert clean(returns, tmp_path / "run2", back) == 0
+    log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet")
+    assert log["status"].tolist() == ["applied"] * 5, log[["field", "message"]]
+    assert pd.read_parquet(tmp_path / "run2" / "decisions_log.parquet")["status"].tolist() == ["applied"]
+    assert rows_of(tmp_path / "run2")["回马镇.xlsx|金竹村|4"] == "verified"
