@@ -434,8 +434,9 @@ def _form(
         keys = df[form.page_break_by].astype("string").fillna("").to_numpy()
         breaks = [first + i for i in range(1, n) if keys[i] != keys[i - 1]]
         ws.set_h_pagebreaks(breaks[:1023])  # Excel's limit
-    # A width unit is 7 px in Excel (Calibri) but about 9 px in LibreOffice and WPS without it: scaled for 9.
-    shown = sum(w * 9 + 5 for col, w in zip(columns, widths, strict=True) if col not in form.hidden)
+    # A width unit is 7 px in Excel (Calibri) but about 9.5 px in LibreOffice without it: scaled for the wider,
+    # so that no column spills onto a page of its own (Excel then prints a little smaller than it could).
+    shown = sum(w * 9.5 + 5 for col, w in zip(columns, widths, strict=True) if col not in form.hidden)
     ws.set_print_scale(max(10, min(100, int(_PRINT_WIDTH_PX * 100 / max(shown, 1)))))
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
     if form.page_header:

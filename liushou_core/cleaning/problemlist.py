@@ -34,7 +34,8 @@ from liushou_core.values.codebook import Codebook, load_codebook
 if TYPE_CHECKING:
     from liushou_core.cleaning.pipeline import Register
 
-SEVERITY_LABELS = {"error": "错误（待核实）", "warning": "提醒（请更正）", "info": "说明"}
+#: Short, for a narrow column: 待核实 rows are not counted until answered; 请更正 rows are counted already.
+SEVERITY_LABELS = {"error": "待核实", "warning": "请更正", "info": "说明"}
 PROBLEMS, DUPLICATES, HOW_TO = "问题清单", "重复登记", "填写说明"
 KEY, FIELD, VALUE = DECISION_HEADERS["row_key"], DECISION_HEADERS["field"], DECISION_HEADERS["value"]
 ANSWER, DECISION = DECISION_HEADERS["correction"], DECISION_HEADERS["decision"]
@@ -57,6 +58,7 @@ GENERAL = [
     ("这是什么", "本表列出贵镇（乡）摸排登记表中需要核实或更正的行，按村（社区）、组排列，每个村（社区）另起一页打印。"),
     ("怎么填", "只需填写黄色的列：“问题清单”的“更正值”，“重复登记”的“查重决定”。更正值填写该行“字段”的正确内容"
                "（有下拉列表的可直接选择），不要填说明文字；无需更正的留空。其他单元格已锁定，以免误改。"),
+    ("严重程度", "“待核实”：此人暂不计入核实名册，更正后下次汇总时计入；“请更正”：此人已计入名册，但登记表有误，请更正。"),
     ("如何交回", "填好后直接保存（Excel、WPS 或 LibreOffice 均可，.xlsx 或 .xls 均可），把文件交回县民政局。"
                  "下次汇总时自动应用，每一项都记录是否应用成功及原因。"),
     ("注意", "请勿改动“字段”“原值”列和隐藏的“行标识”列，否则无法对应到报表中的行。不需处理的行可以删除。"
@@ -196,27 +198,31 @@ def choices_for(field_label: object, codebook: Codebook) -> list[str]:
 def instructions(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The 填写说明 sheet: how to fill the list, then what to do for each kind of problem it holds."""
     titles = {RULES[code].title: code for code in HOW_TO_FIX}
-    present = dict.fromkeys(sheets[PROBLEMS]["问题"].dropna())
+    present = [t for t in dict.fromkeys(sheets[PROBLEMS]["问题"].dropna()) if t in titles]
+    by_instruction: dict[str, list[str]] = {}  # problems with the same instruction share a row
+    for t in present:
+        by_instruction.setdefault(HOW_TO_FIX[titles[t]], []).append(t)
     rows = list(GENERAL)
-    rows += [(f"问题：{t}", HOW_TO_FIX[titles[t]]) for t in present if t in titles]
+    rows += [("、".join(ts), how) for how, ts in by_instruction.items()]
     if len(sheets[DUPLICATES]):
         rows.append(("重复登记", DUPLICATE_HOW_TO))
     return pd.DataFrame(rows, columns=["项目", "说明"])
 
 
 def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook) -> dict[str, FormLayout]:
-    where = {"行号": 6, "工作表": 10, "文件": 16}
-    problem_widths = {"村（社区）": 12, "组": 6, "姓名": 8, "公民身份号码": 20, "严重程度": 12, "问题": 14,
-                      FIELD: 12, VALUE: 18, "说明": 36, ANSWER: 24, **where}  # fmt: skip
+    # Landscape A4 at a readable scale: long texts wrap in narrow columns; the village column fits its names.
+    where = {"行号": 6, "工作表": 8, "文件": 12}
+    problem_widths = {"组": 5, "姓名": 8, "公民身份号码": 20, "严重程度": 8, "问题": 12, FIELD: 10, VALUE: 14,
+                      "说明": 30, ANSWER: 20, **where}  # fmt: skip
     return {
         HOW_TO: FormLayout(
-            widths={"项目": 22, "说明": 100}, wrap=["说明"], page_header=f"{township} 问题数据清单"
+            widths={"项目": 24, "说明": 80}, wrap=["项目", "说明"], page_header=f"{township} 问题数据清单"
         ),
         PROBLEMS: FormLayout(
             answers=[ANSWER],
             row_choices={ANSWER: [choices_for(f, codebook) for f in sheets[PROBLEMS][FIELD]]},
             widths=problem_widths,
-            wrap=["说明", VALUE],
+            wrap=["说明", VALUE, "问题", FIELD, "工作表", "文件"],
             hidden=[KEY],
             page_break_by="村（社区）",
             page_header=f"{township} 问题数据清单",
@@ -228,6 +234,7 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
             choices={DECISION: [KEEP, DROP]},
             strict=[DECISION],
             widths={"公民身份号码": 20, "当前处理": 18, DECISION: 14, **where},
+            wrap=["工作表", "文件"],
             hidden=[KEY],
             page_header=f"{township} 重复登记",
             freeze_columns=2,
