@@ -233,7 +233,7 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
             answers=[DECISION],
             choices={DECISION: [KEEP, DROP]},
             strict=[DECISION],
-            widths={"公民身份号码": 20, "当前处理": 18, DECISION: 14, **where},
+            widths={"公民身份号码": 20, "当前处理": 18, DECISION: 14, **where, "文件": 24},
             wrap=["工作表", "文件"],
             hidden=[KEY],
             page_header=f"{township} 重复登记",
