@@ -9,7 +9,7 @@ KERNEL := liushou
 DEMO   := outputs/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck lab bench bench-quick clean-outputs
+.PHONY: help install demo test lint typecheck lab bench bench-quick clean-outputs libreoffice
 
 help:  ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,14 @@ test: $(STAMP)  ## Lint, type-check and run the whole test suite
 	$(BIN)/ruff check liushou_core tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
+
+# The 问题数据清单 round-trip tests save the list through LibreOffice as a township might; without soffice they
+# skip and say so. Not part of `make test`: the install takes minutes (Debian/Ubuntu, apt-get).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+libreoffice:  ## Install LibreOffice Calc (headless) for the problem-list round-trip tests, if soffice is missing
+	@command -v soffice >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libreoffice-calc-nogui; }
+	@soffice --version
 
 lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check liushou_core tests bench

@@ -12,6 +12,13 @@ string with Excel's quote prefix, never as a formula; the only
 formulas in a ledger are the writer's own ``SUBTOTAL`` rows (with their values cached). The file is written
 to a temporary file in the same folder and moved into place with ``os.replace`` (:mod:`.atomic`), so a
 reader never sees a half-written ledger and a failed write leaves the previous file intact.
+
+Forms: a sheet given a :class:`FormLayout` is a form to fill in and send back (the 问题数据清单). Its
+answer columns are highlighted, wide and the only unlocked cells of a protected sheet (no password: the
+protection guards against slips, not people); choices are dropdowns (data validation); long texts wrap with
+row heights to match; the sheet prints with a page break per group (e.g. per village), the header row on
+every page, 第 &P 页 / 共 &N 页 in the footer and a scale that fits the width (Excel ignores manual page
+breaks under "fit to page").
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -148,6 +156,29 @@ def needs_quote(text: str) -> bool:
     return isinstance(text, str) and text.startswith(_FORMULA_START)
 
 
+@dataclass(frozen=True)
+class FormLayout:
+    """How a sheet works as a form (see the module docstring); column names are the frame's."""
+
+    answers: Sequence[str] = ()  # the columns to fill in: unlocked, highlighted
+    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # column → dropdown on every row
+    row_choices: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)  # column → per row
+    strict: Sequence[str] = ()  # columns whose dropdown refuses other values (else it only warns)
+    widths: Mapping[str, float] = field(default_factory=dict)  # column → width in characters
+    wrap: Sequence[str] = ()  # columns whose text wraps
+    hidden: Sequence[str] = ()  # machine keys: kept (they match the answers back), not shown
+    page_break_by: str | None = None  # a printed page per run of equal values (rows sorted by it)
+    page_header: str = ""  # printed at the top left of every page
+    freeze_columns: int = 0  # columns kept in view when scrolling right (who the row is about)
+    prompt: str = ""  # the tip shown on an answer cell
+
+
+#: Excel refuses a dropdown list longer than this (the comma-joined values).
+MAX_CHOICES_LENGTH = 255
+#: Printable width of landscape A4 with the form's margins, in pixels at 96 dpi.
+_PRINT_WIDTH_PX = 1030
+
+
 def _display_width(value: object) -> int:
     text = str(value)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -200,9 +231,24 @@ class _Formats:
         self.header_q = wb.add_format({**header, **quote})
         self.sub_text_q = wb.add_format({**sub_text, **quote})
         self.footer_q = wb.add_format({**footer, **quote})
+        # Forms: what to fill is yellow, unlocked and text (an ID typed there stays 18 digits).
+        answer = {**base, "border": 1, "num_format": "@", "bg_color": "#FFF2CC", "locked": False}
+        wrap = {**base, "border": 1, "num_format": "@", "text_wrap": True}
+        self.answer = wb.add_format(answer)
+        self.answer_q = wb.add_format({**answer, **quote})
+        self.wrap = wb.add_format(wrap)
+        self.wrap_q = wb.add_format({**wrap, **quote})
+        self.answer_header = wb.add_format({**header, "bg_color": "#FFD966"})
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, value: object, kind: str, f: _Formats) -> None:
+    if kind in ("answer", "wrap"):
+        plain, quoted = (f.answer, f.answer_q) if kind == "answer" else (f.wrap, f.wrap_q)
+        if _is_missing(value) or str(value) == "":
+            ws.write_blank(row, col, None, plain)
+        else:
+            ws.write_string(row, col, str(value), quoted if needs_quote(str(value)) else plain)
+        return
     if _is_missing(value):
         ws.write_blank(row, col, None, f.text if kind == "text" else f.number)
         return
@@ -252,6 +298,7 @@ def _write_sheet(
     total_row: bool,
     footers: Sequence[str],
     row_unit: str | None,
+    form: FormLayout | None = None,
 ) -> None:
     ncols = max(len(df.columns), 1)
     row = 0
@@ -265,7 +312,8 @@ def _write_sheet(
         row = 1
     header_row = row
     for c, h in enumerate(headers):
-        ws.write_string(header_row, c, h, f.header_q if needs_quote(h) else f.header)
+        plain = f.answer_header if kinds[c] == "answer" else f.header
+        ws.write_string(header_row, c, h, f.header_q if needs_quote(h) else plain)
     row += 1
     first_data = row
 
@@ -321,23 +369,99 @@ def _write_sheet(
         row += 1
         ws.write_string(row, 0, line, f.footer_q if needs_quote(line) else f.footer)
 
-    ws.freeze_panes(header_row + 1, 0)
+    ws.freeze_panes(header_row + 1, form.freeze_columns if form else 0)
     # Printed ledgers (花名册 are signed on paper): landscape A4, one page wide, header on every page.
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    if form is None:
+        ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
     ws.autofilter(header_row, 0, max(last_data, header_row), ncols - 1)
+    widths: list[float] = []
     for c, col in enumerate(df.columns):
         sample = df[col].head(2000)
-        widths = [_display_width(headers[c])]
+        fits = [_display_width(headers[c])]
         if kinds[c] == "date":
-            widths.append(10)
+            fits.append(10)
         else:
-            widths.extend(_display_width(v) for v in sample if not _is_missing(v))
+            fits.extend(_display_width(v) for v in sample if not _is_missing(v))
         if c == label_col and (subtotal_by or total_row):
-            widths.append(_display_width("合计（00000人）"))
-        ws.set_column(c, c, min(max(widths) + 2, 50))
+            fits.append(_display_width("合计（00000人）"))
+        widths.append(float(min(max(fits) + 2, 50)))
+    if form is not None:
+        widths = [float(form.widths.get(str(col), w)) for col, w in zip(df.columns, widths, strict=True)]
+        _form(ws, df, form, widths, header_row, first_data)
+    for c, w in enumerate(widths):
+        hidden = form is not None and str(df.columns[c]) in form.hidden
+        ws.set_column(c, c, w, None, {"hidden": True} if hidden else {})
+
+
+def _form(
+    ws: Worksheet, df: pd.DataFrame, form: FormLayout, widths: list[float], header: int, first: int
+) -> None:
+    """The form features of a sheet whose data rows start at ``first`` (see :class:`FormLayout`)."""
+    columns = [str(c) for c in df.columns]
+    n = len(df)
+    strict = set(form.strict)
+    for name in form.answers:
+        if name not in columns or n == 0:
+            continue
+        c = columns.index(name)
+        tip = {"input_title": "请填写", "input_message": form.prompt[:255]} if form.prompt else {}
+        if name in form.choices:
+            _dropdown(ws, first, first + n - 1, c, form.choices[name], name in strict, tip)
+        elif name in form.row_choices:
+            per_row = [tuple(x) for x in form.row_choices[name]]
+            start = 0
+            for i in range(1, n + 1):  # one validation per run of rows with the same choices
+                if i == n or per_row[i] != per_row[start]:
+                    _dropdown(ws, first + start, first + i - 1, c, per_row[start], name in strict, tip)
+                    start = i
+    # Wrapped cells: Excel does not grow a row to fit when it opens a file, so the height is set here.
+    wrap = [columns.index(w) for w in form.wrap if w in columns]
+    if wrap:
+        values = df.to_numpy(dtype=object)
+        for i in range(n):
+            lines = max(
+                math.ceil(_display_width(values[i][c]) / max(widths[c] - 1, 1))
+                if not _is_missing(values[i][c])
+                else 1
+                for c in wrap
+            )
+            if lines > 1:
+                ws.set_row(first + i, 13.5 * lines)
+    if form.page_break_by in columns and n:
+        keys = df[form.page_break_by].astype("string").fillna("").to_numpy()
+        breaks = [first + i for i in range(1, n) if keys[i] != keys[i - 1]]
+        ws.set_h_pagebreaks(breaks[:1023])  # Excel's limit
+    # A width unit is 7 px in Excel (Calibri) but about 9.5 px in LibreOffice without it: scaled for the wider,
+    # so that no column spills onto a page of its own (Excel then prints a little smaller than it could).
+    shown = sum(w * 9.5 + 5 for col, w in zip(columns, widths, strict=True) if col not in form.hidden)
+    ws.set_print_scale(max(10, min(100, int(_PRINT_WIDTH_PX * 100 / max(shown, 1)))))
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    if form.page_header:
+        ws.set_header("&L" + form.page_header.replace("&", "&&")[:200] + "&R打印日期：&D")
+    ws.set_footer("&C第 &P 页 / 共 &N 页")
+    ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
+
+
+def _dropdown(
+    ws: Worksheet,
+    top: int,
+    bottom: int,
+    col: int,
+    values: Sequence[str],
+    strict: bool,
+    tip: Mapping[str, str],
+) -> None:
+    values = [str(v) for v in values if str(v) and "," not in str(v)]
+    if not values or len(",".join(values)) > MAX_CHOICES_LENGTH:
+        return
+    ws.data_validation(
+        top, col, bottom, col,
+        {"validate": "list", "source": values, "ignore_blank": True, "error_type": "stop" if strict else "warning",
+         "error_title": "请从下拉列表中选择", "error_message": "可选：" + "、".join(values), **tip},
+    )  # fmt: skip
 
 
 def _num(value: Any) -> float | int:
@@ -359,6 +483,7 @@ def write_ledger(
     footers: Mapping[str, Sequence[str]] | Sequence[str] = (),
     labels: Mapping[str, str] | None = None,
     row_unit: Mapping[str, str | None] | str | None = "人",
+    forms: Mapping[str, FormLayout] | None = None,
 ) -> Path:
     """Write one formatted sheet per frame of ``sheets`` to ``path`` (atomically) and return the path.
 
@@ -373,7 +498,9 @@ def write_ledger(
     - ``row_unit``: what a row counts, shown in 小计/合计 labels (``合计（12人）``); None for no count
       (e.g. a summary sheet whose rows are townships); per sheet, a sheet not named counts 人;
     - ``footers``: lines written below the table (依据, 制表人/审核人…), per sheet or for all;
-    - ``labels``: extra or overriding column headers; otherwise :data:`FIELD_LABELS`, else the name.
+    - ``labels``: extra or overriding column headers; otherwise :data:`FIELD_LABELS`, else the name;
+    - ``forms``: per sheet name, a :class:`FormLayout` making the sheet a form to fill in (its answer
+      columns unlocked and highlighted, dropdowns, protection, print setup).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -395,6 +522,12 @@ def write_ledger(
             ws = wb.add_worksheet(sheet_name)
             headers = [(labels or {}).get(str(c)) or label(str(c)) for c in df.columns]
             kinds = _column_kinds(df, money, dates, text)
+            form = (forms or {}).get(name)
+            if form is not None:
+                kinds = [
+                    "answer" if str(c) in form.answers else "wrap" if str(c) in form.wrap else k
+                    for c, k in zip(df.columns, kinds, strict=True)
+                ]
             sheet_footers = footers.get(name, ()) if isinstance(footers, Mapping) else footers
             sheet_total = total_row.get(name, True) if isinstance(total_row, Mapping) else total_row
             _write_sheet(
@@ -404,6 +537,7 @@ def write_ledger(
                 sum_columns=sums, kinds=kinds, headers=headers,
                 total_row=bool(sheet_total), footers=list(sheet_footers),
                 row_unit=row_unit.get(name, "人") if isinstance(row_unit, Mapping) else row_unit,
+                form=form,
             )  # fmt: skip
         if not taken:
             wb.add_worksheet("空")
@@ -411,4 +545,12 @@ def write_ledger(
     return path
 
 
-__all__ = ["DERIVED_LABELS", "FIELD_LABELS", "label", "needs_quote", "safe_sheet_name", "write_ledger"]
+__all__ = [
+    "DERIVED_LABELS",
+    "FIELD_LABELS",
+    "FormLayout",
+    "label",
+    "needs_quote",
+    "safe_sheet_name",
+    "write_ledger",
+]

@@ -18,6 +18,7 @@ PACKAGE_DIR = Path(liushou_core.__file__).parent
 MAX_LINES = 650
 MAX_TOP_LEVEL = 15
 
+
 def modules(package_dir: Path, package: str) -> dict[str, Path]:
     """Every module of the package: dotted name → file (a package is its ``__init__.py``)."""
     found = {}

@@ -57,6 +57,7 @@ from liushou_core.batch.plan import (
 from liushou_core.batch.processes import now
 from liushou_core.batch.settings import RunConfig, load_run_config
 from liushou_core.batch.task import Task
+from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
 from liushou_core.cleaning.intake.problems import InputProblem, blocking, format_problems, input_problems
 from liushou_core.cleaning.streaming import stream_to_dir
 from liushou_core.errors import ConfigError
@@ -102,6 +103,7 @@ def _clean(config: RunConfig, clean_fn: CleanFn) -> None:
     target = config.clean_dir
     fresh = target.with_name(".clean.tmp")
     old = target.with_name(".clean.old")
+    refuse_decisions_inside(target, config.decisions)  # a filled list left in clean/ would be deleted
     for leftover in (fresh, old):
         if leftover.exists():
             shutil.rmtree(leftover)
@@ -271,6 +273,7 @@ class _Batch:
         }
         result.input_problems = _input_problems(config.clean_dir)
         manifest.clean["input_problems"] = [p.to_dict() for p in result.input_problems]
+        manifest.clean["corrections_returned"] = returned_records(config.clean_dir)
 
     def _task(
         self, *, key: str, township: str | None, kind: str, title: str, folder: Path, township_param: str | None,
@@ -385,6 +388,8 @@ def format_report(result: BatchResult, county: str) -> str:
         pass
     if result.input_problems:
         lines += ["报表读取问题：", *format_problems(result.input_problems), ""]
+    if m.config.get("decisions"):
+        lines += [*returned_lines(m.clean.get("corrections_returned", [])), ""]
     records = m.records()
     ok = sum(r.status == OK for r in records)
     lines.append(

@@ -10,7 +10,8 @@ Keys (Chinese comments in ``params/runs/sample.yaml`` show a filled-in example):
     inputs: outputs/demo/sample    # required, a folder or file of returns, or a list of them
     output: outputs/demo/run       # required, the run folder (created if missing)
     previous: outputs/2017/run     # optional, the previous round's run folder (动态管理)
-    decisions: params/decisions.xlsx  # optional, corrections and duplicate decisions
+    decisions: returns/回收清单     # optional, the folder (or one file) where the townships' filled-in
+                                   # 问题数据清单 are collected; never inside the output folder
     codebooks: [params/extra.yaml] # optional, extra header/value aliases
     jobs: 2                        # optional, parallel notebooks (default: the core count)
     timeout: 600                   # optional, seconds per notebook (default 600; see batch.GRACE_S)
@@ -186,6 +187,11 @@ def parse_run_config(data: Mapping[str, Any], *, source: Path, base: Path | None
         bad("output", f"“{output}”已存在且不是文件夹")
     if output is not None and any(output == p or p.is_relative_to(output) for p in inputs):
         bad("output", "输出文件夹不能包含输入报表（输入从不修改）")
+    if output is not None and decisions is not None and decisions.is_relative_to(output):
+        bad(
+            "decisions",
+            "交回的问题数据清单不能放在输出文件夹内：每次运行都会重写输出文件夹，填好的清单会丢失",
+        )
 
     if problems:
         raise ConfigError(f"运行参数文件 {source}：\n  " + "\n  ".join(problems))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core.atomic import fresh_folder, replace_contents
+from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
 from liushou_core.cleaning.intake.problems import blocking, format_problems, input_problems
 from liushou_core.cleaning.streaming import Streamed, check_inputs, stream_to_dir
 from liushou_core.errors import ConfigError
@@ -53,10 +54,13 @@ def clean_command(
     The output folder is locked while it is written (:mod:`liushou_core.runlock`).
     """
     check_inputs(inputs)
+    refuse_decisions_inside(out, decisions)
     with folder_lock(out, "liushou clean"):
         result = clean_to_dir(inputs, out, reference_date, decisions, codebooks)
     s = result.summary
     print(format_summary(s))
+    if decisions is not None:
+        print("\n".join(returned_lines(returned_records(out))))
     print(f"输出：{out}")
     problems = input_problems(result.file_issues, result.files)
     for line in format_problems(problems):

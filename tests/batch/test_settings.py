@@ -181,3 +181,12 @@ def test_the_sample_runs_school_term_is_the_one_its_payroll_month_falls_in(tmp_p
     config = load_run_config(REPO_DIR / "params" / "runs" / "sample.yaml", base=tmp_path)
     assert config.school_term == default_school_term(config.payroll_month) == "2017秋季"
     assert config.as_of == config.reference_date
+
+
+def test_the_returned_lists_may_be_collected_in_a_folder_but_not_inside_the_output(workdir: Path) -> None:
+    (workdir / "回收清单").mkdir()
+    config = load_run_config(_write(workdir, decisions="回收清单"), base=workdir)
+    assert config.decisions == (workdir / "回收清单").resolve()
+    (workdir / "run" / "clean" / "问题数据清单").mkdir(parents=True)
+    with pytest.raises(ConfigError, match="键 decisions：交回的问题数据清单不能放在输出文件夹内"):
+        load_run_config(_write(workdir, decisions="run/clean/问题数据清单"), base=workdir)

@@ -23,7 +23,7 @@ from return_files import csv_text, write_xlsx
 
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
-from liushou_core.cleaning.pipeline import build_register
+from liushou_core.cleaning.streaming import build_register
 from liushou_core.errors import ConfigError
 from liushou_core.values.idcard import make_id
 

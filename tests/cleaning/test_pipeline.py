@@ -158,7 +158,7 @@ def test_each_township_gets_a_problem_list_with_an_empty_correction_column(retur
     clean_to_dir([returns], tmp_path / "out", reference_date=date(2017, 12, 31))
     path = tmp_path / "out" / "问题数据清单" / "回马镇_问题数据清单.xlsx"
     problems = pd.read_excel(path, sheet_name="问题清单", dtype=str, header=None, engine="calamine")
-    header_row = problems.index[problems[0].eq("行标识")][0]
+    header_row = problems.index[problems.eq("行标识").any(axis=1)][0]
     table = problems.iloc[header_row + 1 :].set_axis(problems.iloc[header_row], axis=1)
     assert "回马镇.xlsx|金竹村|5" in set(table["行标识"])
     assert table["更正值"].isna().all()
