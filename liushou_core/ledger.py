@@ -55,6 +55,7 @@ DERIVED_LABELS: dict[str, str] = {
     "eligible": "是否符合",
     "basis": "资助依据",
     "reason": "说明",
+    "warning": "提示（请核实）",
     "problem": "问题代码",
     "problem_label": "问题",
     "severity": "严重程度",

@@ -2,8 +2,9 @@
 
 The rule (``params/allowances/``):
 
-- **Who.** Everyone in the verified register aged 80 or over, whatever their category (the allowance is
-  universal by age; in practice only elders are that old). Age is in completed years (周岁) computed from the
+- **Who.** Everyone in the verified 三留守 register aged 80 or over, whatever their category (in practice only
+  elders are that old). The allowance is universal by age, but this payroll lists only the register's people:
+  80+ residents who are not 三留守 are not on it, and the 花名册's title says so (``ROSTER_SCOPE``). Age is in completed years (周岁) computed from the
   birth date of the ID, not the register's age at the survey reference date.
 - **How much.** A single-amount scale by completed age, in force on the first day of the month paid: from
   2017 (seed document; the exact start month is an assumption, 2017-01-01) 80–89 → 25, 90–99 → 120,
@@ -15,11 +16,16 @@ The rule (``params/allowances/``):
     the 90–99 amount from April, with no top-up for March (不补差). So the age used for month M is the
     completed age on the last day of M−1.
   - ``same_month`` (当月): the age on the last day of month M is used; the month of the birthday is paid.
-  - A 29 February birthday is reached on 1 March in a non-leap year (``periods.completed_age``), so
-    someone born 29 February 1938 turns 80 on 1 March 2018 and is first paid in April 2018 (``next_month``).
+  - When an age is reached is a convention the bureau confirms (``rules.ages``: ``definitions.age_reached_rule``,
+    ``definitions.leap_day_birthday_rule``). By default a 29 February birthday is reached on 1 March in a
+    common year, so someone born 29 February 1928 turns 90 on 1 March 2018 and is paid 25 in March and 120
+    from April 2018 (``next_month``); under the 28 February reading they get 120 in March already.
 - **Arrears** (:func:`payroll_year`): when someone's payment actually started later than their entitlement
   (a missed start month), every missed month is paid in the start month at the amount due for that month
   (its own tier: no top-up), including months of earlier years since the scale came into force.
+
+- **Deaths.** The register has no date of death, so nobody is stopped automatically; where the notes (备注)
+  say a person died (死亡, 去世, 已故, 病故, 过世), the line carries a ``warning`` to check before paying.
 
 Not modelled (no field in the register; to confirm with the bureau, see policy.md §6): the stop rule after
 death and recovery of overpayments, residence conditions, quarterly payment.
@@ -41,9 +47,9 @@ from liushou_core.errors import ConfigError, InputFileError, ParameterError
 from liushou_core.ledger import write_ledger
 from liushou_core.parameters import ParameterSet, ScaleAt, load_parameters
 from liushou_core.register import PersonLine
+from liushou_core.rules.ages import rule_age
 from liushou_core.values.divisions import COUNTY_NAME
 from liushou_core.values.periods import (
-    completed_age,
     month_end,
     month_label,
     month_start,
@@ -76,6 +82,10 @@ _IDENTITY = (
     "birth_date",
 )
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: Who the 花名册 lists, said in its title: the register is the 三留守 survey's, not every 80+ resident.
+ROSTER_SCOPE = "三留守摸排名册中80周岁以上人员"
+#: Words in 备注 that say a person died (a vocabulary of the returns, not policy).
+DEATH_WORDS = ("死亡", "去世", "已故", "病故", "过世", "逝世")
 
 
 class PayrollLine(PersonLine):
@@ -88,6 +98,7 @@ class PayrollLine(PersonLine):
     month: Series[str] = pa.Field(str_matches=_MONTH_RE)
     amount: Series[int] = pa.Field(gt=0)
     reference: Series[str]
+    warning: Series[str] = pa.Field(nullable=True)
 
     class Config:
         unique = ["id_number"]
@@ -119,9 +130,19 @@ def _due(people: pd.DataFrame, month: str, params: ParameterSet) -> tuple[pd.Ser
     first = month_start(month)
     scale = params.scale(OLD_AGE_SCALE, first)
     rule = str(params.value(START_RULE, first))
-    age = completed_age(people["birth_date"], age_cutoff(month, rule))
+    age = rule_age(people["birth_date"], age_cutoff(month, rule), params)
     amount = pd.Series(scale.calc(age.fillna(-1).to_numpy(dtype=np.int64)), index=people.index, dtype="int64")
     return age, amount, scale
+
+
+def death_warning(people: pd.DataFrame) -> pd.Series:
+    """A warning for each person whose notes (备注) say they died; ``<NA>`` otherwise or without notes."""
+    if "notes" not in people.columns:
+        return pd.Series(pd.NA, index=people.index, dtype="string")
+    notes = people["notes"].astype("string")
+    died = notes.str.contains("|".join(DEATH_WORDS), regex=True).fillna(False).astype(bool)
+    text = "备注为“" + notes.fillna("") + "”，可能已死亡：请核实死亡日期，死亡后的月份不应发放"
+    return text.where(died, pd.NA).astype("string")
 
 
 def payroll(people: pd.DataFrame, month: str, params: ParameterSet | None = None) -> DataFrame[PayrollLine]:
@@ -144,6 +165,7 @@ def payroll(people: pd.DataFrame, month: str, params: ParameterSet | None = None
     out["amount"] = amount[paid]
     citations = np.asarray([r.citation() for r in scale.references], dtype=object)
     out["reference"] = citations[idx]
+    out["warning"] = death_warning(people.loc[paid])
     out = out[list(PayrollLine.to_schema().columns)]
     # Groups are typed as 3, 3组 or 03: order them by their number, so 2组 comes before 10组 on the roster.
     group_no = pd.to_numeric(out["group"].astype("string").str.extract(r"(\d+)")[0], errors="coerce")
@@ -289,7 +311,18 @@ def describe(lines: pd.DataFrame, month: str) -> str:
     return "\n".join(text)
 
 
-_SHEET_COLUMNS = ["village", "group", "name", "sex", "id_number", "birth_date", "age", "tier", "amount"]
+_SHEET_COLUMNS = [
+    "village",
+    "group",
+    "name",
+    "sex",
+    "id_number",
+    "birth_date",
+    "age",
+    "tier",
+    "amount",
+    "warning",
+]
 
 
 def _rule_text(month: str, params: ParameterSet | None) -> str:
@@ -307,7 +340,7 @@ def write_payroll_workbook(
     """
     scale = tiers(month, params)
     sheets: dict[str, pd.DataFrame] = {"汇总": summary_by_township(lines, scale.labels)}
-    titles = {"汇总": f"{COUNTY_NAME}高龄补贴发放汇总表（{month_label(month)}）"}
+    titles = {"汇总": f"{COUNTY_NAME}高龄补贴发放汇总表（{month_label(month)}，{ROSTER_SCOPE}）"}
     rule = "；".join(f"{lab} {amt} 元/人/月" for lab, amt in zip(scale.labels, scale.amounts, strict=True))
     documents = dict.fromkeys(str(r.reference) for r in scale.references if r.reference)
     to_confirm = dict.fromkeys(str(r.note) for r in scale.references if r.assumption)
@@ -321,7 +354,9 @@ def write_payroll_workbook(
         body = block[_SHEET_COLUMNS].copy()
         body["签领"] = ""
         sheets[str(township)] = body
-        titles[str(township)] = f"{COUNTY_NAME}{township}高龄补贴发放花名册（{month_label(month)}）"
+        titles[str(township)] = (
+            f"{COUNTY_NAME}{township}高龄补贴发放花名册（{month_label(month)}，{ROSTER_SCOPE}）"
+        )
     money = [c for c in sheets["汇总"].columns if "金额" in c] + ["amount"]
     people_cols = [c for c in sheets["汇总"].columns if c.endswith("人数")]
     return write_ledger(
@@ -374,7 +409,9 @@ def payroll_command(people: Path, month: str, out: Path) -> int:
 __all__ = [
     "PayrollLine",
     "PayrollYearLine",
+    "ROSTER_SCOPE",
     "age_cutoff",
+    "death_warning",
     "describe",
     "payroll",
     "payroll_command",
