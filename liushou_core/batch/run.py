@@ -65,6 +65,8 @@ from liushou_core.batch.manifest import (
 from liushou_core.batch.settings import RunConfig
 from liushou_core.errors import ConfigError
 from liushou_core.paths import REPO_DIR, safe_name
+from liushou_core.rules.allowances import read_people
+from liushou_core.rules.outputs import write_rule_outputs
 from liushou_core.runlock import folder_lock, held_fds
 from liushou_core.values.redact import redact_text
 
@@ -673,6 +675,13 @@ def _run_batch(
     }
     result.input_problems = _input_problems(config.clean_dir)
     manifest.clean["input_problems"] = [p.to_dict() for p in result.input_problems]
+    write_rule_outputs(
+        read_people(config.clean_dir / "people.parquet"),
+        run_dir,
+        month=config.payroll_month,
+        term=config.term,
+        on=config.check_date,
+    )  # issue 13: RUN/rules/
 
     # 2. The townships' workbooks.
     data = read_run(config.clean_dir)
