@@ -42,6 +42,7 @@ from liushou_core.rules.referrals import referrals
 from liushou_core.rules.visits import LEVEL_KEYS, LEVELS, VISIT_STATUSES, overdue_visits, risk_levels
 from liushou_core.values.periods import month_label, month_start, parse_month, parse_term
 from liushou_core.values.redact import redact_text
+from liushou_core.workbooks.escaping import escaped_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -1140,7 +1141,7 @@ def show(table: pd.DataFrame, *, index: bool = False) -> Styler | Any:
     short = [
         c for c in text if c in dates or flat[c].astype("string").str.len().fillna(0).max() <= SHORT_TEXT
     ]
-    style = flat.style.format(thousands=",", na_rep="").format("{:%Y-%m-%d}", subset=dates, na_rep="")
+    style = escaped_style(flat, date_columns=dates)  # data is text, never markup (issue 13)
     style = style.set_properties(subset=text, **{"text-align": "left"})  # Chinese text reads from the left
     style = style.set_properties(subset=short, **{"white-space": "nowrap"})
     style = style.set_table_styles({c: [{"selector": "th", "props": "text-align: left"}] for c in text})
