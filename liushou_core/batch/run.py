@@ -6,6 +6,7 @@ Layout of a run folder::
     RUN/townships/<township>/investigation.{ipynb,html,xlsx}   摸排工作簿
     RUN/townships/<township>/assistance.{ipynb,html,xlsx}      帮扶救助工作簿
     RUN/county/county.{ipynb,html,xlsx}           县级总览
+    RUN/rules/<rule>.parquet                      each rule's full output (:mod:`liushou_core.rules.outputs`)
     RUN/changes/…                                 with ``previous:``: the change register (liushou compare)
     RUN/townships/<township>/changes.{…}, RUN/county/changes.{…}   动态变化工作簿 (with ``previous:``)
     RUN/logs/<township>-<kind>.log                each notebook's kernel and worker output
@@ -14,9 +15,10 @@ Layout of a run folder::
 Each notebook runs in its own worker process (its own session, with its own kernel), at most ``jobs`` at
 a time. A notebook that fails — a failing cell, a dead kernel, a worker that dies, or running past the
 timeout — is recorded with its error and failing cell, and the others go on; the exit code says whether
-any failed. ``resume`` keeps every notebook whose township data, parameters and template are unchanged
-and which finished last time, and redoes the rest; the cleaning itself is reused when the returns, the
-decisions and the settings are unchanged.
+any failed. ``resume`` keeps every notebook whose township data, parameters, template, rules folder
+(``params/``) and package code are unchanged (:mod:`liushou_core.batch.fingerprint`) and which finished last
+time, and redoes the rest; the cleaning itself is reused when the returns, the decisions, the settings, the
+codebook and the code are unchanged.
 
 A run holds its folder's lock (:mod:`liushou_core.runlock`) from start to end, and its workers inherit it:
 a second run on the same folder is refused. Every file is written under a temporary name and moved into
@@ -44,9 +46,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from liushou_core import __version__
 from liushou_core.batch.execute import KERNEL_NAME
 from liushou_core.batch.executors import Executor, LocalExecutor
+from liushou_core.batch.fingerprint import cleaning_dependencies, notebook_fingerprint
 from liushou_core.batch.manifest import (
     FAILED,
     OK,
@@ -142,7 +144,7 @@ def _clean_fingerprint(config: RunConfig, inputs: list[dict[str, Any]]) -> str:
         {
             "inputs": [(i["path"], i["sha256"]) for i in inputs],
             "reference_date": config.reference_date.isoformat(),
-            "liushou": __version__,
+            **cleaning_dependencies(),
         }
     )
 
@@ -264,14 +266,7 @@ def _make_task(
         result=str(run_dir / ".work" / f"{stem}.result.json"),
         log=str(run_dir / "logs" / f"{stem}.log"),
         parameters=parameters,
-        fingerprint=fingerprint(
-            {
-                "data": data_fingerprint,
-                "parameters": parameters,
-                "template": sha256_file(template),
-                "liushou": __version__,
-            }
-        ),
+        fingerprint=notebook_fingerprint(data_fingerprint, parameters, template),
         timeout=config.timeout,
         kernel_name=kernel_name,
     )
