@@ -311,18 +311,8 @@ def describe(lines: pd.DataFrame, month: str) -> str:
     return "\n".join(text)
 
 
-_SHEET_COLUMNS = [
-    "village",
-    "group",
-    "name",
-    "sex",
-    "id_number",
-    "birth_date",
-    "age",
-    "tier",
-    "amount",
-    "warning",
-]
+_SHEET_COLUMNS = ["village", "group", "name", "sex", "id_number", "birth_date", "age", "tier", "amount",
+                  "warning"]  # fmt: skip
 
 
 def _rule_text(month: str, params: ParameterSet | None) -> str:
