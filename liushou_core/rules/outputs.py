@@ -12,7 +12,9 @@
 
 Every file starts with ``id_number``, ``township_code``, ``township``, ``village_code``, ``village``, ``name``
 and ends with ``reason`` and ``reference`` (the document, or the assumption, behind the decision). The
-frames are built by pure functions from the rules' own lists; :func:`write_rule_outputs` is the only I/O.
+frames are built by pure functions from the rules' own lists, township by township (a township whose
+register breaks a rule's schema is left out and named in ``RUN/rules/problems.json``, the others are kept);
+:func:`write_rule_outputs` is the only I/O.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from liushou_core.atomic import write_parquet
+from liushou_core.atomic import write_json, write_parquet
+from liushou_core.errors import LiushouError
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.rules.allowances import payroll
 from liushou_core.rules.education import STATUSES, assistance_list
@@ -34,6 +37,7 @@ from liushou_core.rules.referrals import PROGRAMS, referrals
 from liushou_core.rules.visits import LEVEL_KEYS, VISIT_STATUSES, visit_schedule
 
 RULES_DIR = "rules"
+PROBLEMS_FILE = "problems.json"
 IDENTITY = ["id_number", "township_code", "township", "village_code", "village", "name"]
 PAYROLL_STATUSES = ("应发", "应发（请核实）")
 #: Guardianship problem → the parameter whose document sets the duty it breaks.
@@ -215,6 +219,30 @@ def rule_outputs(
     return {stem: build() for stem, build in builders.items()}
 
 
+def township_rule_outputs(
+    people: pd.DataFrame, *, month: str, term: str | dt.date, on: dt.date, params: ParameterSet | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """:func:`rule_outputs` township by township: a township whose register the rules cannot read (a value
+    outside its schema) is left out with a Chinese message, and the other townships' decisions are kept —
+    one bad township never stops the county's outputs. Returns (stem → frame, township → message)."""
+    params = params or load_parameters()
+    parts: dict[str, list[pd.DataFrame]] = {}
+    failed: dict[str, str] = {}
+    for township, block in people.groupby("township", sort=True):  # a county has a dozen townships
+        try:
+            frames = rule_outputs(block, month=month, term=term, on=on, params=params)
+        except (pa.errors.SchemaError, pa.errors.SchemaErrors, LiushouError) as exc:
+            failed[str(township)] = (
+                f"{township}的核实名册不符合规则的输入要求，未生成该镇（乡）的规则结果：{str(exc)[:300]}"
+            )
+            continue
+        for stem, frame in frames.items():
+            parts.setdefault(stem, []).append(frame)
+    empty = rule_outputs(people.iloc[0:0], month=month, term=term, on=on, params=params)
+    out = {stem: pd.concat(parts.get(stem) or [frame], ignore_index=True) for stem, frame in empty.items()}
+    return out, failed
+
+
 def write_rule_outputs(
     people: pd.DataFrame,
     run_dir: Path,
@@ -224,14 +252,23 @@ def write_rule_outputs(
     on: dt.date,
     params: ParameterSet | None = None,
 ) -> dict[str, Path]:
-    """Write each rule's output as ``RUN/rules/<rule>.parquet`` (atomically); returns stem → path."""
+    """Write each rule's output as ``RUN/rules/<rule>.parquet`` (atomically); returns stem → path. Townships
+    left out (see :func:`township_rule_outputs`) are listed with the reason in ``RUN/rules/problems.json``,
+    which exists only when some township was left out."""
     folder = Path(run_dir) / RULES_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    frames, failed = township_rule_outputs(people, month=month, term=term, on=on, params=params)
     written = {}
-    for stem, frame in rule_outputs(people, month=month, term=term, on=on, params=params).items():
+    for stem, frame in frames.items():
         path = folder / f"{stem}.parquet"
         write_parquet(frame, path)
         written[stem] = path
+    problems = folder / PROBLEMS_FILE
+    if failed:
+        write_json({"townships_left_out": failed}, problems)
+        written["problems"] = problems
+    else:
+        problems.unlink(missing_ok=True)
     return written
 
 
@@ -247,6 +284,7 @@ __all__ = [
     "payroll_decisions",
     "referral_decisions",
     "rule_outputs",
+    "township_rule_outputs",
     "visit_decisions",
     "write_rule_outputs",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -76,3 +77,20 @@ def test_the_guardianship_visit_and_referral_outputs_carry_their_findings(writte
     assert visits.loc[alone, "risk_level"] == "高" and visits.loc[alone, "finding"] == "无走访记录"
     ref = frames["referrals"]
     assert "控辍保学" in set(ref.loc[ref["id_number"] == alone, "finding"])
+
+
+def test_a_township_the_rules_cannot_read_is_left_out_and_named_and_the_others_are_kept(
+    tmp_path: Path,
+) -> None:
+    people = person_frame(PEOPLE)
+    broken_town = people.loc[0, "township"]
+    people.loc[people["township"] == broken_town, "sex"] = "未知"  # breaks the payroll's schema
+    paths = write_rule_outputs(people, tmp_path / "run", month="2018-10", term="2018秋季", on=ON)
+    problems = json.loads(paths["problems"].read_text(encoding="utf-8"))["townships_left_out"]
+    assert list(problems) == [broken_town] and "未生成" in problems[broken_town]
+    kept = people.loc[people["township"] != broken_town, "id_number"]
+    for stem in ("payroll", "education", "guardianship", "visits", "referrals"):
+        frame = pd.read_parquet(paths[stem])
+        assert broken_town not in set(frame["township"]), stem
+        assert set(frame["id_number"]) <= set(kept), stem
+    assert len(pd.read_parquet(paths["payroll"])) == int((people.loc[kept.index, "age"] >= 80).sum())
