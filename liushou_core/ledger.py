@@ -4,7 +4,9 @@ Every ledger the workbench writes goes through :func:`write_ledger`, so they all
 Chinese headers (:data:`FIELD_LABELS`), an optional title row, a frozen header row, an autofilter, column
 widths that fit Chinese text, money as ``#,##0``, dates as ``yyyy-mm-dd``, ID and phone numbers as text (so
 Excel never turns them into ``5.10923E+17``), optional subtotal rows per group (e.g. per village) and a
-total row, one sheet per list with a name Excel accepts.
+total row, one sheet per list with a name Excel accepts. A list longer than one worksheet holds
+(:data:`EXCEL_MAX_ROWS`, 1,048,576 rows; xlsxwriter silently drops the rest) is split, in order, over sheets
+``名称（1）``, ``名称（2）``… each with its own 本表合计 and a line saying which part it is: never truncated.
 
 Safety: a cell text that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return) — in a data cell, a header, a title, a 小计 label or a footer — is written as a
@@ -33,12 +35,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from liushou_core.atomic import atomic_path
+from liushou_core.errors import ConfigError
 
 #: Headers of derived columns (those not in the return template); the template's own headers come from the
 #: codebook (``params/codebook.yaml``).
@@ -63,6 +67,7 @@ DERIVED_LABELS: dict[str, str] = {
     "eligible": "是否符合",
     "basis": "资助依据",
     "reason": "说明",
+    "warning": "提示（请核实）",
     "problem": "问题代码",
     "problem_label": "问题",
     "severity": "严重程度",
@@ -130,6 +135,11 @@ DEFAULT_TEXT_COLUMNS = (
     "township_code",
     "village_code",
 )
+
+
+#: Rows in one Excel worksheet (xlsxwriter silently drops rows past it). A list longer than a sheet holds is
+#: split over several sheets, never truncated (:func:`split_for_excel`).
+EXCEL_MAX_ROWS = 1_048_576
 
 
 def label(field: str) -> str:
@@ -299,6 +309,7 @@ def _write_sheet(
     footers: Sequence[str],
     row_unit: str | None,
     form: FormLayout | None = None,
+    total_label: str = "合计",
 ) -> None:
     ncols = max(len(df.columns), 1)
     row = 0
@@ -352,7 +363,9 @@ def _write_sheet(
     last_data = row - 1
 
     if total_row:
-        ws.write_string(row, label_col, f"合计（{len(df)}{row_unit}）" if row_unit else "合计", f.total_text)
+        ws.write_string(
+            row, label_col, f"{total_label}（{len(df)}{row_unit}）" if row_unit else total_label, f.total_text
+        )
         for c in range(1, ncols):
             if c not in sum_idx:
                 ws.write_blank(row, c, None, f.total_text)
@@ -464,6 +477,49 @@ def _dropdown(
     )  # fmt: skip
 
 
+def sheet_overhead(*, title: bool, total_row: bool, footers: int) -> int:
+    """Rows a sheet uses besides its data and 小计 rows: title, header, 合计, a blank line and the footer
+    lines, one of them saying the list continues on other sheets."""
+    return int(title) + 1 + int(total_row) + 1 + footers + 1
+
+
+def split_for_excel(df: pd.DataFrame, capacity: int, subtotal_by: str | None = None) -> list[pd.DataFrame]:
+    """``df`` in consecutive parts that each fit ``capacity`` sheet rows, counting a 小计 row per run of
+    ``subtotal_by``; one part when it fits. Groups are kept whole where they fit, else cut at the capacity.
+    Every row is in exactly one part, in order."""
+    if capacity < 2:
+        raise ConfigError(
+            f"Excel 工作表放不下标题、表头和表尾之外的数据行（每张表最多 {EXCEL_MAX_ROWS:,} 行）"
+        )
+    grouped = subtotal_by is not None and subtotal_by in df.columns
+    if grouped:
+        keys = df[subtotal_by].astype("string").fillna("（未填）")
+        starts = (keys != keys.shift()).fillna(True).to_numpy(dtype=bool)  # where each 小计 run begins
+    else:
+        starts = np.arange(len(df)) == 0
+    per_group = int(grouped)
+    if len(df) + per_group * int(starts.sum()) <= capacity:
+        return [df]
+    sizes = np.diff(np.append(np.flatnonzero(starts), len(df))).tolist()
+    parts: list[pd.DataFrame] = []
+    start = pos = used = 0
+    for size in sizes:  # one step per group (village), not per row
+        if used and size + per_group > capacity - used and size + per_group <= capacity:
+            parts.append(df.iloc[start:pos])  # a group that fits a sheet of its own is not cut
+            start, used = pos, 0
+        remaining = size
+        while remaining:
+            room = capacity - used - per_group
+            if room <= 0:
+                parts.append(df.iloc[start:pos])
+                start, used = pos, 0
+                continue
+            take = min(remaining, room)
+            pos, used, remaining = pos + take, used + take + per_group, remaining - take
+    parts.append(df.iloc[start:pos])
+    return [p for p in parts if len(p)]
+
+
 def _num(value: Any) -> float | int:
     v = float(value)
     return int(v) if v.is_integer() else v
@@ -517,9 +573,6 @@ def write_ledger(
         f = _Formats(wb)
         taken: list[str] = []
         for name, df in sheets.items():
-            sheet_name = safe_sheet_name(name, taken)
-            taken.append(sheet_name)
-            ws = wb.add_worksheet(sheet_name)
             headers = [(labels or {}).get(str(c)) or label(str(c)) for c in df.columns]
             kinds = _column_kinds(df, money, dates, text)
             form = (forms or {}).get(name)
@@ -528,17 +581,27 @@ def write_ledger(
                     "answer" if str(c) in form.answers else "wrap" if str(c) in form.wrap else k
                     for c, k in zip(df.columns, kinds, strict=True)
                 ]
-            sheet_footers = footers.get(name, ()) if isinstance(footers, Mapping) else footers
-            sheet_total = total_row.get(name, True) if isinstance(total_row, Mapping) else total_row
-            _write_sheet(
-                ws, df, f,
-                title=_per_sheet(titles, name),
-                subtotal_by=_per_sheet(subtotal_by, name),
-                sum_columns=sums, kinds=kinds, headers=headers,
-                total_row=bool(sheet_total), footers=list(sheet_footers),
-                row_unit=row_unit.get(name, "人") if isinstance(row_unit, Mapping) else row_unit,
-                form=form,
-            )  # fmt: skip
+            sheet_footers = list(footers.get(name, ()) if isinstance(footers, Mapping) else footers)
+            sheet_total = bool(total_row.get(name, True) if isinstance(total_row, Mapping) else total_row)
+            title, by = _per_sheet(titles, name), _per_sheet(subtotal_by, name)
+            unit = row_unit.get(name, "人") if isinstance(row_unit, Mapping) else row_unit
+            overhead = sheet_overhead(title=bool(title), total_row=sheet_total, footers=len(sheet_footers))
+            parts = split_for_excel(df, EXCEL_MAX_ROWS - overhead, by)
+            for i, part in enumerate(parts, start=1):  # one part unless the list is longer than a sheet
+                split = len(parts) > 1
+                sheet_name = safe_sheet_name(f"{name}（{i}）" if split else name, taken)
+                taken.append(sheet_name)
+                note = (
+                    f"本表是全表第 {i}/{len(parts)} 部分：全表共 {len(df):,} 行，超过 Excel 一张工作表的行数上限，"
+                    f"已按顺序分在 {len(parts)} 张工作表中（未删减任何一行）"
+                )
+                _write_sheet(
+                    wb.add_worksheet(sheet_name), part, f,
+                    title=f"{title}（第{i}/{len(parts)}部分）" if title and split else title,
+                    subtotal_by=by, sum_columns=sums, kinds=kinds, headers=headers,
+                    total_row=sheet_total, footers=[*sheet_footers, note] if split else sheet_footers,
+                    row_unit=unit, total_label="本表合计" if split else "合计", form=form,
+                )  # fmt: skip
         if not taken:
             wb.add_worksheet("空")
         wb.close()
@@ -547,10 +610,13 @@ def write_ledger(
 
 __all__ = [
     "DERIVED_LABELS",
+    "EXCEL_MAX_ROWS",
     "FIELD_LABELS",
     "FormLayout",
     "label",
     "needs_quote",
     "safe_sheet_name",
+    "sheet_overhead",
+    "split_for_excel",
     "write_ledger",
 ]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from liushou_core.parameters import DatedValue, Parameter, ParameterSet, load_parameters
 from liushou_core.register import Person
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -81,3 +83,16 @@ def person_frame(rows: Sequence[Mapping[str, Any]], *, reference_date: str = "20
     for c in text_cols:
         df[c] = df[c].astype("string")
     return Person.validate(df)
+
+
+def with_value(name: str, value: Any, params: ParameterSet | None = None) -> ParameterSet:
+    """The shipped parameters with one plain parameter set to ``value`` from its first date on, marked as an
+    assumption (a test's "what if the bureau decides otherwise")."""
+    base = params or load_parameters()
+    p = base.parameter(name)
+    assert isinstance(p, Parameter)
+    first = p.values[0]
+    stored = tuple(value) if isinstance(value, list) else value
+    entry = DatedValue(first.start, stored, first.reference, True, "测试中的另一种取值")
+    changed = replace(p, series=replace(p.series, values=(entry,)))
+    return ParameterSet(base.root, {**base.items, name: changed})

@@ -7,9 +7,19 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from liushou_core.ledger import FIELD_LABELS, label, needs_quote, safe_sheet_name, write_ledger
+from liushou_core import ledger as ledger_module
+from liushou_core.ledger import (
+    FIELD_LABELS,
+    label,
+    needs_quote,
+    safe_sheet_name,
+    split_for_excel,
+    write_ledger,
+)
 
 
 def roster() -> pd.DataFrame:
@@ -141,3 +151,55 @@ def test_a_summary_sheet_total_does_not_count_people(tmp_path: Path) -> None:
     path = write_ledger(tmp_path / "s.xlsx", {"汇总": summary}, money_columns=["amount"],
                         sum_columns=["people", "amount"], row_unit={"汇总": None})  # fmt: skip
     assert cached_values(path, "汇总")[-1] == ["合计", 7, 175]
+
+
+# --- issue 13, defect 13: a list longer than an Excel sheet is split over sheets, never truncated -------------
+
+
+def _long_list(n: int, villages: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "village": [f"第{i * villages // n + 1}村" for i in range(n)],
+            "name": [f"测试{i}" for i in range(n)],
+            "id_number": [f"{i:018d}" for i in range(n)],
+            "amount": [25] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize(("rows", "villages"), [(50, 4), (50, 1), (7, 7), (5, 2)])
+def test_a_list_longer_than_a_sheet_is_split_over_sheets_and_every_row_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int, villages: int
+) -> None:
+    limit = 14
+    monkeypatch.setattr(ledger_module, "EXCEL_MAX_ROWS", limit)
+    df = _long_list(rows, villages)
+    path = write_ledger(tmp_path / "l.xlsx", {"花名册": df}, titles="高龄补贴发放花名册", subtotal_by="village",
+                        money_columns=["amount"], footers=["制表人："])  # fmt: skip
+    book = CalamineWorkbook.from_path(str(path))
+    grids = [book.get_sheet_by_name(n).to_python() for n in book.sheet_names]
+    assert all(len(g) <= limit for g in grids)
+    ids = [str(r[2]) for g in grids for r in g if len(str(r[2])) == 18 and str(r[2]).isdigit()]
+    assert ids == list(df["id_number"])  # every row once, in order
+    paid = sum(r[3] for g in grids for r in g if str(r[0]).startswith(("本表合计", "合计")))
+    assert paid == 25 * rows
+    if len(grids) > 1:
+        assert book.sheet_names[0] == "花名册（1）" and "第1/" in str(grids[0][0][0])
+        assert any("未删减" in str(r[0]) for r in grids[0])
+    else:
+        assert book.sheet_names == ["花名册"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=9), min_size=1, max_size=12),
+    capacity=st.integers(min_value=2, max_value=15),
+)
+def test_splitting_keeps_every_row_once_in_order_within_the_capacity(sizes: list[int], capacity: int) -> None:
+    keys = [f"v{g}" for g, n in enumerate(sizes) for _ in range(n)]
+    df = pd.DataFrame({"village": keys, "x": range(len(keys))})
+    parts = split_for_excel(df, capacity, "village")
+    assert pd.concat(parts)["x"].tolist() == df["x"].tolist()
+    for part in parts:
+        groups = int((part["village"] != part["village"].shift()).sum())
+        assert len(part) + groups <= capacity

@@ -10,12 +10,20 @@ others go on, on a cluster as on one machine.
   :class:`distributed.LocalCluster` started for the run (worker processes on the loopback interface) when no
   address is given. Every Dask worker must see the run folder at the same path (a shared disk, as a
   province's cluster has) and have liushou and its Jupyter kernel installed.
+
+Dask task keys carry a run id (:func:`task_key`), so two counties — or two runs — sharing a scheduler never
+share a key (every county has a ``county`` notebook; township names such as 城关镇 repeat across counties),
+and no run can be handed another's result. A notebook is never run twice by Dask: ``retries=0``; the local
+cluster's scheduler allows no failures (``allowed-failures`` 0, Dask's default is 3), and on any scheduler a
+notebook whose Dask worker died is not started again (:func:`run_on_worker` keeps a start marker). It is
+recorded as failed and ``--resume`` redoes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -27,6 +35,7 @@ from liushou_core.batch.processes import OnDone, run_task, run_tasks
 from liushou_core.batch.task import Task
 from liushou_core.batch.warmkernel import supported, warm_kernels
 from liushou_core.errors import ConfigError
+from liushou_core.paths import safe_name
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -85,10 +94,38 @@ class LocalExecutor:
             )
 
 
-def run_on_worker(task: dict[str, Any], run_dir: str) -> dict[str, Any]:
+def task_key(run_id: str, task_key_text: str, index: int) -> str:
+    """The Dask key of a notebook task: unique per run (``run_id``), then the task and its position."""
+    return f"liushou-{run_id}-{task_key_text}-{index}"
+
+
+def new_run_id() -> str:
+    """A fresh id for one executor run (random: two counties starting at the same moment still differ)."""
+    return uuid.uuid4().hex
+
+
+def start_marker(run_dir: Path, key: str) -> Path:
+    """The file that says a notebook task has been started once (removed when the run's tasks are done)."""
+    return run_dir / ".work" / f"{safe_name(key)}.started"
+
+
+def run_on_worker(task: dict[str, Any], run_dir: str, key: str = "") -> dict[str, Any]:
     """What a Dask worker runs for one notebook: its worker process, waited for (with the task's timeout);
-    the notebook's record as a plain dict."""
-    return asdict(run_task(Task(**task), Path(run_dir)))
+    the notebook's record as a plain dict.
+
+    A start marker ``RUN/.work/<key>.started`` is made first: if it already exists, Dask is running this task
+    a second time because the worker of the first attempt died; the notebook is not run again and is
+    recorded as failed (``--resume`` redoes it)."""
+    t = Task(**task)
+    marker = start_marker(Path(run_dir), key or t.key)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        marker.touch(exist_ok=False)
+    except FileExistsError:
+        return asdict(
+            _lost(t, Path(run_dir), RuntimeError("上一次运行该工作簿的 Dask 工作进程已退出，不自动重试"))
+        )
+    return asdict(run_task(t, Path(run_dir)))
 
 
 class DaskExecutor:
@@ -100,6 +137,7 @@ class DaskExecutor:
     @contextmanager
     def _client(self, jobs: int) -> Iterator[Client]:
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - distributed is a dependency
             raise ConfigError(
@@ -116,6 +154,7 @@ class DaskExecutor:
         # Worker processes (not threads): each notebook's worker is a child process of a Dask worker, and
         # one that misbehaves can take down only that Dask worker. Loopback only, no dashboard.
         with (
+            dask.config.set({"distributed.scheduler.allowed-failures": 0}),  # a dead worker fails its task
             LocalCluster(
                 n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
             ) as cluster,
@@ -138,14 +177,14 @@ class DaskExecutor:
         from distributed import as_completed
         from tqdm import tqdm
 
+        run_id = new_run_id()
+        keys = [task_key(run_id, t.key, i) for i, t in enumerate(tasks)]
         with self._client(jobs) as client:
             # Notebooks are not pure functions of their arguments (they read the run folder): never cached,
             # never retried by Dask — a failure is recorded like on one machine.
             futures = {
-                client.submit(
-                    run_on_worker, asdict(t), str(run_dir), key=f"liushou-{t.key}-{i}", pure=False, retries=0
-                ): t
-                for i, t in enumerate(tasks)
+                client.submit(run_on_worker, asdict(t), str(run_dir), k, key=k, pure=False, retries=0): t
+                for k, t in zip(keys, tasks, strict=True)
             }
             failures = 0
             with tqdm(
@@ -161,6 +200,8 @@ class DaskExecutor:
                     on_done(task, record)
                     bar.update(1)
                     bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+        for k in keys:
+            start_marker(run_dir, k).unlink(missing_ok=True)
 
 
 def _lost(task: Task, run_dir: Path, exc: BaseException) -> NotebookRecord:
@@ -185,4 +226,14 @@ def make_executor(name: str = "local", scheduler: str | None = None) -> Executor
     raise ConfigError(f"--executor 应为 {' 或 '.join(EXECUTORS)}，而不是“{name}”")
 
 
-__all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "make_executor", "run_on_worker"]
+__all__ = [
+    "EXECUTORS",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "make_executor",
+    "new_run_id",
+    "run_on_worker",
+    "start_marker",
+    "task_key",
+]

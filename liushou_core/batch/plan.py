@@ -1,7 +1,7 @@
 """Which notebooks a run makes, their fingerprints, and whether each is reused or (re)run — decided once.
 
-A notebook's fingerprint covers its township's part of the cleaned data, its parameters, its template and the
-liushou version. With ``resume``, a notebook that finished last time with the same fingerprint and whose files
+A notebook's fingerprint covers its township's part of the cleaned data, its parameters, its template, the
+rules folder and the package's code (:mod:`liushou_core.batch.fingerprint`). With ``resume``, a notebook that finished last time with the same fingerprint and whose files
 are all still there is kept (:class:`Schedule`); so is the cleaning when the returns, the decisions and the
 settings are unchanged (:func:`clean_reusable`). Any other is run again.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from liushou_core import __version__
+from liushou_core.batch.fingerprint import cleaning_dependencies, notebook_fingerprint
 from liushou_core.batch.manifest import OK, NotebookRecord, fingerprint, sha256_file
 from liushou_core.batch.settings import RunConfig
 from liushou_core.batch.task import Task
@@ -47,13 +47,13 @@ def template(notebooks_dir: Path, kind: str) -> Path:
 
 
 def clean_fingerprint(config: RunConfig, inputs: list[dict[str, Any]]) -> str:
-    """What the cleaning depends on: the input files (returns, decisions, codebooks), the reference date and
-    the liushou version."""
+    """What the cleaning depends on: the input files (returns, decisions, codebooks), the reference date,
+    the rules folder and the package's code."""
     return fingerprint(
         {
             "inputs": [(i["path"], i["sha256"]) for i in inputs],
             "reference_date": config.reference_date.isoformat(),
-            "liushou": __version__,
+            **cleaning_dependencies(),
         }
     )
 
@@ -128,14 +128,7 @@ def make_task(
         result=str(work_dir(run_dir) / f"{stem}.result.json"),
         log=str(logs_dir(run_dir) / f"{stem}.log"),
         parameters=parameters,
-        fingerprint=fingerprint(
-            {
-                "data": data_fingerprint,
-                "parameters": parameters,
-                "template": sha256_file(template),
-                "liushou": __version__,
-            }
-        ),
+        fingerprint=notebook_fingerprint(data_fingerprint, parameters, template),
         timeout=config.timeout,
         kernel_name=kernel_name,
     )

@@ -55,6 +55,7 @@ from liushou_core.batch.plan import (
     township_kinds,
 )
 from liushou_core.batch.processes import now
+from liushou_core.batch.rulefiles import write_rule_outputs
 from liushou_core.batch.settings import RunConfig, load_run_config
 from liushou_core.batch.task import Task
 from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
@@ -78,7 +79,7 @@ from liushou_core.runfolder import (
 )
 from liushou_core.runlock import folder_lock
 from liushou_core.workbooks.headline import headline_by_township
-from liushou_core.workbooks.rundata import RunData, read_run, townships_of
+from liushou_core.workbooks.rundata import RunData, read_people, read_run, townships_of
 
 # --------------------------------------------------------------------------------------------- cleaning
 
@@ -274,6 +275,13 @@ class _Batch:
         result.input_problems = _input_problems(config.clean_dir)
         manifest.clean["input_problems"] = [p.to_dict() for p in result.input_problems]
         manifest.clean["corrections_returned"] = returned_records(config.clean_dir)
+        write_rule_outputs(
+            read_people(config.clean_dir / "people.parquet"),
+            self.run_dir,
+            month=config.payroll_month,
+            term=config.term,
+            on=config.check_date,
+        )
 
     def _task(
         self, *, key: str, township: str | None, kind: str, title: str, folder: Path, township_param: str | None,

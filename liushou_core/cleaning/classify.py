@@ -2,11 +2,15 @@
 
 - 留守儿童 (国发〔2016〕13号; 民发〔2016〕42号): under ``definitions.child_age_limit`` (16) at the reference
   date, with both parents 外出务工, or one 外出务工 and the other without guardianship capacity
-  (``definitions.incapable_parent_statuses``).
+  (``definitions.incapable_parent_statuses``). A parent who died is not "without capacity" unless the bureau
+  decides otherwise (``definitions.dead_parent_counts_as_incapable``, an assumption, default no). A child whose
+  parents both died is never a 留守儿童: the pending reason points to the orphan allowance.
 - 留守妇女 (county 摸排 plan under 民发〔2016〕42号): a woman aged ``woman_min_age``–``woman_max_age``
   (20–59) whose husband is 外出务工 for at least ``min_months_away`` (6) months.
-- 留守老人 (民发〔2017〕193号, MCA convention): aged ``elder_min_age`` (60) or more, all children away for at
-  least ``min_months_away`` months.
+- 留守老人 (民发〔2017〕193号, MCA convention): aged ``elder_min_age`` (60) or more, children away for at
+  least ``min_months_away`` months, and either no supporter at home (子女状况 全部外出) or — the definition's
+  second branch, ``definitions.elder_supporter_unable_qualifies`` — the child at home unable to support them
+  (子女状况 在家子女无赡养能力).
 
 A declared category the facts contradict is an issue; the person is counted where the facts put them, or is
 pending when they qualify nowhere. A fact left blank is "not collected": it never counts as "no".
@@ -36,6 +40,8 @@ class Thresholds:
     woman_max_age: int
     min_months_away: int
     incapable_parent_statuses: tuple[str, ...]
+    dead_parent_counts_as_incapable: bool = False
+    elder_supporter_unable_qualifies: bool = True
 
     @classmethod
     def at(cls, on: date, params: ParameterSet | None = None) -> Thresholds:
@@ -47,7 +53,16 @@ class Thresholds:
             woman_max_age=int(p.value("definitions.woman_max_age", on)),
             min_months_away=int(p.value("definitions.min_months_away", on)),
             incapable_parent_statuses=tuple(p.value("definitions.incapable_parent_statuses", on)),
+            dead_parent_counts_as_incapable=bool(p.value("definitions.dead_parent_counts_as_incapable", on)),
+            elder_supporter_unable_qualifies=bool(
+                p.value("definitions.elder_supporter_unable_qualifies", on)
+            ),
         )
+
+    @property
+    def incapable(self) -> tuple[str, ...]:
+        """The parent statuses that count as 无监护能力, with 死亡 when the bureau decided so."""
+        return (*self.incapable_parent_statuses, *(("死亡",) if self.dead_parent_counts_as_incapable else ()))
 
 
 #: The facts each category needs, in the order they are reported when missing.
@@ -65,6 +80,12 @@ FACT_LABELS = {
 }
 
 
+def elder_statuses(t: Thresholds) -> list[str]:
+    """The 子女状况 values that leave an elder without support: all children away, and (second branch) the
+    child at home unable to support them."""
+    return ["全部外出", *(["在家子女无赡养能力"] if t.elder_supporter_unable_qualifies else [])]
+
+
 def qualifies(df: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
     """Boolean frame (one column per category): does each row meet the definition, on its own facts?
 
@@ -75,8 +96,8 @@ def qualifies(df: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
     away = "外出务工"
     father, mother = df["father_status"], df["mother_status"]
     father_away, mother_away = father.eq(away).fillna(False), mother.eq(away).fillna(False)
-    father_incap = father.isin(t.incapable_parent_statuses)
-    mother_incap = mother.isin(t.incapable_parent_statuses)
+    father_incap = father.isin(t.incapable)
+    mother_incap = mother.isin(t.incapable)
     months = df["months_away"].astype("Float64")
     child = age.lt(t.child_age_limit).fillna(False) & (
         (father_away & mother_away) | (father_away & mother_incap) | (mother_away & father_incap)
@@ -90,7 +111,7 @@ def qualifies(df: pd.DataFrame, t: Thresholds) -> pd.DataFrame:
     )
     elder = (
         age.ge(t.elder_min_age).fillna(False)
-        & df["children_status"].eq("全部外出").fillna(False)
+        & df["children_status"].isin(elder_statuses(t)).fillna(False)
         & months.ge(t.min_months_away).fillna(False)
     )
     return pd.DataFrame({CHILD: child.astype(bool), WOMAN: woman.astype(bool), ELDER: elder.astype(bool)})
@@ -104,17 +125,25 @@ def _why_not(df: pd.DataFrame, declared: pd.Series, t: Thresholds) -> pd.Series:
     months_txt = df["months_away"].astype("Int64").astype("string")
     conditions = [
         declared.eq(CHILD) & age.ge(t.child_age_limit).fillna(False),
+        declared.eq(CHILD)
+        & df["father_status"].eq("死亡").fillna(False)
+        & df["mother_status"].eq("死亡").fillna(False),
         declared.eq(CHILD),
         declared.eq(WOMAN) & df["sex"].ne("女").fillna(False),
         declared.eq(WOMAN) & (age.lt(t.woman_min_age) | age.gt(t.woman_max_age)).fillna(False),
         declared.eq(WOMAN) & df["husband_status"].ne("外出务工").fillna(False),
         declared.eq(WOMAN),
         declared.eq(ELDER) & age.lt(t.elder_min_age).fillna(False),
-        declared.eq(ELDER) & df["children_status"].ne("全部外出").fillna(False),
+        declared.eq(ELDER) & ~df["children_status"].isin(elder_statuses(t)).fillna(False),
         declared.eq(ELDER),
     ]
     choices = [
         "基准日年龄" + age_txt + f"周岁，已满{t.child_age_limit}周岁",
+        pd.Series(
+            "父母双方死亡，不是留守儿童：可能是孤儿，请协助申请孤儿基本生活保障（国办发〔2010〕54号）",
+            index=df.index,
+            dtype="string",
+        ),
         "父亲"
         + df["father_status"].fillna("")
         + "、母亲"

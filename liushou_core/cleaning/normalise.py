@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from liushou_core.values import dates, idcard, text
+from liushou_core.values import dates, idcard, names, text
 from liushou_core.values.codebook import Codebook, header_key
 from liushou_core.values.distinct import per_combination, per_value
 from liushou_core.values.divisions import (
@@ -211,6 +211,9 @@ def normalise_blocks(
 
     out["name"] = per_value(text.normalise_name, raw["name"])
     block(out["name"].isna(), "name_missing", "name", raw["name"])
+    name_rule = per_value(names.name_problem, out["name"])
+    for rule in names.NAME_RULES:
+        block(name_rule.eq(rule).fillna(False), rule, "name", raw["name"])
 
     ids = per_value(lambda v: idcard.parse_ids(v, reference_date).drop(columns="id_clean"), raw["id_number"])
     out["id_number"] = ids["id_number"]

@@ -2,8 +2,10 @@
 
 The rule (``params/allowances/``):
 
-- **Who.** Everyone in the verified register aged 80 or over, whatever their category (the allowance is
-  universal by age; in practice only elders are that old). Age is in completed years (周岁) computed from the
+- **Who.** Everyone in the verified 三留守 register aged 80 or over, whatever their category (in practice only
+  elders are that old). The allowance is universal by age, but this payroll lists only the register's people:
+  80+ residents who are not 三留守 are not on it, and the 花名册's title says so (``ROSTER_SCOPE``). Age is in
+  completed years (周岁) computed from the
   birth date of the ID, not the register's age at the survey reference date.
 - **How much.** A single-amount scale by completed age, in force on the first day of the month paid: from
   2017 (seed document; the exact start month is an assumption, 2017-01-01) 80–89 → 25, 90–99 → 120,
@@ -15,8 +17,12 @@ The rule (``params/allowances/``):
     the 90–99 amount from April, with no top-up for March (不补差). So the age used for month M is the
     completed age on the last day of M−1.
   - ``same_month`` (当月): the age on the last day of month M is used; the month of the birthday is paid.
-  - A 29 February birthday is reached on 1 March in a non-leap year (``periods.completed_age``), so
-    someone born 29 February 1938 turns 80 on 1 March 2018 and is first paid in April 2018 (``next_month``).
+  - When an age is reached is a convention the bureau confirms (``rules.ages``: ``definitions.age_reached_rule``,
+    ``definitions.leap_day_birthday_rule``). By default a 29 February birthday is reached on 1 March in a
+    common year, so someone born 29 February 1928 turns 90 on 1 March 2018 and is paid 25 in March and 120
+    from April 2018 (``next_month``); under the 28 February reading they get 120 in March already.
+- **Deaths.** The register has no date of death, so nobody is stopped automatically; where the notes (备注)
+  say a person died (死亡, 去世, 已故, 病故, 过世), the line carries a ``warning`` to check before paying.
 
 The rule is pure: a register in, the validated payroll out. ``liushou payroll`` (:mod:`liushou_core.cli`) reads
 the register and prints; the Excel 花名册 is written by :mod:`liushou_core.workbooks.ledgers`.
@@ -37,8 +43,8 @@ from pandera.typing import DataFrame, Series
 from liushou_core.errors import InputFileError, ParameterError
 from liushou_core.parameters import ParameterSet, ScaleAt, load_parameters
 from liushou_core.register import PersonLine
+from liushou_core.rules.ages import rule_age
 from liushou_core.values.periods import (
-    completed_age,
     month_end,
     month_start,
     parse_month,
@@ -59,6 +65,11 @@ INPUT_COLUMNS = (
     "village_code",
     "village",
 )
+#: Who the 花名册 lists, said in its title: the register is the 三留守 survey's, not every 80+ resident.
+ROSTER_SCOPE = "三留守摸排名册中80周岁以上人员"
+#: Words in 备注 that say a person died (a vocabulary of the returns, not policy).
+DEATH_WORDS = ("死亡", "去世", "已故", "病故", "过世", "逝世")
+
 _IDENTITY = (
     *INPUT_COLUMNS[:3],
     "township_code",
@@ -80,6 +91,7 @@ class PayrollLine(PersonLine):
     tier: Series[str]
     month: Series[str] = pa.Field(str_matches=_MONTH_RE)
     amount: Series[int] = pa.Field(gt=0)
+    warning: Series[str] = pa.Field(nullable=True)
     reference: Series[str]
 
     class Config:
@@ -113,9 +125,19 @@ def _due(people: pd.DataFrame, month: str, params: ParameterSet) -> tuple[pd.Ser
     first = month_start(month)
     scale = params.scale(OLD_AGE_SCALE, first)
     rule = str(params.value(START_RULE, first))
-    age = completed_age(people["birth_date"], age_cutoff(month, rule))
+    age = rule_age(people["birth_date"], age_cutoff(month, rule), params)
     amount = pd.Series(scale.calc(age.fillna(-1).to_numpy(dtype=np.int64)), index=people.index, dtype="int64")
     return age, amount, scale
+
+
+def death_warning(people: pd.DataFrame) -> pd.Series:
+    """A warning for each person whose notes (备注) say they died; ``<NA>`` otherwise or without notes."""
+    if "notes" not in people.columns:
+        return pd.Series(pd.NA, index=people.index, dtype="string")
+    notes = people["notes"].astype("string")
+    died = notes.str.contains("|".join(DEATH_WORDS), regex=True).fillna(False).astype(bool)
+    text = "备注为“" + notes.fillna("") + "”，可能已死亡：请核实死亡日期，死亡后的月份不应发放"
+    return text.where(died, pd.NA).astype("string")
 
 
 def payroll(people: pd.DataFrame, month: str, params: ParameterSet | None = None) -> DataFrame[PayrollLine]:
@@ -136,6 +158,7 @@ def payroll(people: pd.DataFrame, month: str, params: ParameterSet | None = None
     out["tier"] = np.asarray(scale.labels, dtype=object)[idx]
     out["month"] = month
     out["amount"] = amount[paid]
+    out["warning"] = death_warning(people.loc[paid])
     citations = np.asarray([r.citation() for r in scale.references], dtype=object)
     out["reference"] = citations[idx]
     out = out[list(PayrollLine.to_schema().columns)]
@@ -153,4 +176,13 @@ def tiers(month: str, params: ParameterSet | None = None) -> ScaleAt:
     return params.scale(OLD_AGE_SCALE, month_start(month))
 
 
-__all__ = ["INPUT_COLUMNS", "PayrollLine", "age_cutoff", "check_input", "payroll", "tiers"]
+__all__ = [
+    "INPUT_COLUMNS",
+    "ROSTER_SCOPE",
+    "PayrollLine",
+    "age_cutoff",
+    "check_input",
+    "death_warning",
+    "payroll",
+    "tiers",
+]

@@ -4,10 +4,13 @@ The rules (国发〔2016〕13号; the county finished signing 委托监护责任
 ``params/guardianship/``), for every 留守儿童 of the register still under ``definitions.child_age_limit`` on
 the date ``on``:
 
-- ``no_guardian`` (无人监护, **紧急**): no 委托监护人 named (blank, or 无/没有/无人…), and neither parent is
-  with the child (both parents' statuses are recorded and neither is in
-  ``guardianship.present_parent_statuses``: 在家, 无监护能力). A child under 16 must never live alone
-  without guardianship (13号); the village must check at once.
+- ``no_guardian`` (无人监护, **紧急**): no 委托监护人 named (blank, or 无/没有/无人…), and no parent able to
+  care is with the child (both parents' statuses are recorded and neither is in
+  ``guardianship.present_parent_statuses``: 在家). A parent at home 无监护能力 is no guardian: 13号 requires a
+  delegate then. A child under 16 must never live alone without guardianship (13号); the village must check
+  at once. The 确认书 column does not change this: a ticked box names nobody.
+- ``agreement_without_delegate`` (需整改): a child who needs a delegate (无人监护 above) with the 委托监护确认书
+  recorded as 已签订 — the return contradicts itself; the village must name the delegate or correct the box.
 - ``agreement_unsigned`` (需整改): 委托监护确认书 recorded as 未签订.
 - ``agreement_not_collected`` (待核实): the 确认书 column is blank (未采集), listed apart from 未签订.
 - ``delegate_absent_parent`` (需整改): the named delegate is the child's own father (父亲/父/爸爸) or mother
@@ -31,13 +34,14 @@ from pandera.typing import DataFrame, Series
 
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.register import PersonLine
+from liushou_core.rules.ages import rule_age
 from liushou_core.values.idcard import parse_ids
-from liushou_core.values.periods import completed_age
 
 #: Problem code → (Chinese label, severity). Severities in the order lists are sorted.
 PROBLEMS: dict[str, tuple[str, str]] = {
     "no_guardian": ("无人监护", "紧急"),
     "agreement_unsigned": ("未签订委托监护责任确认书", "需整改"),
+    "agreement_without_delegate": ("确认书已签订但未填委托监护人", "需整改"),
     "delegate_absent_parent": ("委托给不在身边的父母本人", "需整改"),
     "delegate_minor": ("受委托监护人未成年", "需整改"),
     "delegate_id_invalid": ("受委托监护人身份证号无效", "需整改"),
@@ -97,7 +101,7 @@ _COLUMNS = [
 def left_behind_children(people: pd.DataFrame, on: dt.date, params: ParameterSet) -> pd.DataFrame:
     """The register's 留守儿童 still under the child age limit on ``on``, with ``age`` at ``on``."""
     limit = int(params.value("definitions.child_age_limit", on))
-    age = completed_age(people["birth_date"], on)
+    age = rule_age(people["birth_date"], on, params)
     keep = (people["category"] == "留守儿童").fillna(False).astype(bool) & (age < limit).fillna(False).astype(
         bool
     )
@@ -136,7 +140,7 @@ def gaps(people: pd.DataFrame, on: dt.date, params: ParameterSet | None = None) 
     parsed = parse_ids(gid, on)
     id_valid = (parsed["id_status"] == "valid").to_numpy(dtype=bool)
     min_age = int(params.value("guardianship.delegate_min_age", on))
-    delegate_age = completed_age(parsed["birth_date"], on)
+    delegate_age = rule_age(parsed["birth_date"], on, params)
     minor = ~nobody_named & pd.Series(id_valid, index=kids.index) & (delegate_age < min_age).fillna(False)
     id_invalid = ~nobody_named & gid.notna() & ~pd.Series(id_valid, index=kids.index)
     id_missing = ~nobody_named & gid.isna()
@@ -146,6 +150,10 @@ def gaps(people: pd.DataFrame, on: dt.date, params: ParameterSet | None = None) 
     findings: dict[str, tuple[pd.Series, pd.Series | str]] = {
         "no_guardian": (no_guardian, away_text + "，且未填写委托监护人：可能无人监护，请村（社区）立即核实并落实监护"),
         "agreement_unsigned": (agreement == "未签订", "未签订委托监护责任确认书，请督促父母签订"),
+        "agreement_without_delegate": (
+            (agreement == "已签订") & no_guardian,
+            "委托监护确认书填为已签订，却没有填写委托监护人：请核实确认书上的受委托人并补填，或更正确认书一栏",
+        ),
         "agreement_not_collected": (agreement.isna(), "委托监护确认书签订情况未填写，请补填（已签订/未签订）"),
         "delegate_absent_parent": (
             absent_parent,
@@ -163,7 +171,7 @@ def gaps(people: pd.DataFrame, on: dt.date, params: ParameterSet | None = None) 
         "delegate_id_missing": (id_missing, "委托监护人身份证号未填写，无法核实其是否成年，请补填"),
     }  # fmt: skip
     frames = []
-    for code, (mask, detail) in findings.items():  # seven problem kinds
+    for code, (mask, detail) in findings.items():  # eight problem kinds
         m = mask.fillna(False).to_numpy(dtype=bool)
         if not m.any():
             continue

@@ -9,16 +9,18 @@ is known:
 | --- | --- | --- |
 | ``education_assistance`` 教育救助 | ``education.assistance_list`` 符合 for the term running on the date | a list of recipients |
 | ``difficult_child`` 困境儿童登记 | under 18 and a household in ``referrals.difficult_child_households``, or disabled, or 监护情况差, or 无人监护 (国发〔2016〕36号) | a list (the 困境儿童 register) |
-| ``orphan_allowance`` 孤儿基本生活保障 | under 18, both parents' statuses in ``referrals.orphan_parent_statuses`` (死亡) | household_economy lists 孤儿 |
 | ``severe_disability_care`` 重度残疾人护理补贴 | 残疾等级 in ``referrals.severe_disability_grades`` (一级, 二级) | a list |
 | ``disability_living`` 困难残疾人生活补贴 | disabled and a household in ``referrals.disability_living_households`` (低保户) | a list |
-| ``school_return`` 控辍保学 | 就学情况 辍学 (义务教育阶段辍学, per the 2016 form) | a list of children returned |
+| ``school_return`` 控辍保学 | 就学情况 in ``referrals.dropout_schooling`` (辍学 = 义务教育阶段辍学, per the 2016 form; 义务教育法第十三条) | a list of children returned |
 | ``old_age_allowance`` 高龄补贴 | on the payroll of the month of the date (``allowances.payroll``) | a list (only checked when given) |
 
 ``receiving`` maps a program code to the ID numbers recorded as receiving it. A person who qualifies is
 referred when the list is given and does not contain them (登记享受情况 “未在享受名单中”), or when no list is
-given (“未提供享受名单，请核实是否已享受”) — except for the 高龄补贴, checked only against a given list, and the
-orphan allowance, whose receipt the register itself records.
+given (“未提供享受名单，请核实是否已享受”) — except for the 高龄补贴, checked only against a given list.
+
+There is no orphan referral: an orphan (both parents dead) is never a 留守儿童 (13号 needs a parent away), so
+no orphan reaches the register; classification lists such a child as pending with a hint to the orphan
+allowance instead (``cleaning.classify``).
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ from pandera.typing import DataFrame, Series
 from liushou_core.errors import ConfigError
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.register import PersonLine
+from liushou_core.rules.ages import rule_age
 from liushou_core.rules.allowances import payroll
 from liushou_core.rules.education import assistance_list, household_has, is_disabled
 from liushou_core.rules.guardianship import gaps
-from liushou_core.values.periods import completed_age, term_of
+from liushou_core.values.periods import term_of
 
 #: Program code → (Chinese label, what the township should do).
 PROGRAMS: dict[str, tuple[str, str]] = {
@@ -44,7 +47,6 @@ PROGRAMS: dict[str, tuple[str, str]] = {
         "困境儿童登记与分类保障",
         "请按困境儿童登记建档，落实基本生活、医疗、教育、监护分类保障",
     ),
-    "orphan_allowance": ("孤儿基本生活保障", "请核实父母情况，符合条件的协助申请孤儿基本生活费"),
     "education_assistance": ("教育救助", "请与学校、县教育局核实，符合条件的纳入教育资助"),
     "school_return": ("控辍保学", "请学校、村（社区）劝返复学"),
     "severe_disability_care": ("重度残疾人护理补贴", "请核实是否已享受，未享受的协助向县残联申请"),
@@ -53,7 +55,6 @@ PROGRAMS: dict[str, tuple[str, str]] = {
 }
 NOT_IN_LIST = "未在享受名单中"
 NO_LIST = "未提供享受名单，请核实是否已享受"
-NOT_RECORDED_ORPHAN = "家庭经济状况未登记为孤儿"
 
 
 class ReferralLine(PersonLine):
@@ -87,7 +88,7 @@ def _qualifying(
     people: pd.DataFrame, on: dt.date, params: ParameterSet
 ) -> dict[str, tuple[pd.Series, pd.Series | str, str]]:
     """Program → (who qualifies, why, the reference), each aligned with ``people``."""
-    age = completed_age(people["birth_date"], on)
+    age = rule_age(people["birth_date"], on, params)
     minor = (age < int(params.value("definitions.difficult_child_age_limit", on))).fillna(False).astype(bool)
     disabled = is_disabled(people)
     economy = people["household_economy"]
@@ -108,10 +109,6 @@ def _qualifying(
         .mask(~poor & ~disabled & (bad_care | unguarded), "监护缺失或不当")
     )
 
-    orphan_statuses = list(params.value("referrals.orphan_parent_statuses", on))
-    both_gone = people["father_status"].isin(orphan_statuses) & people["mother_status"].isin(orphan_statuses)
-    orphan = minor & both_gone.fillna(False).astype(bool)
-
     severe = (
         people["disability_grade"]
         .astype("string")
@@ -123,7 +120,8 @@ def _qualifying(
     ]
     living = disabled & (pd.concat(living_parts, axis=1).any(axis=1) if living_parts else False)
 
-    dropout = (people["schooling"].astype("string") == "辍学").fillna(False).astype(bool)
+    dropout = people["schooling"].astype("string").isin(list(params.value("referrals.dropout_schooling", on)))
+    dropout = dropout.fillna(False).astype(bool)
 
     term = term_of(on)
     edu = assistance_list(people, term, params)
@@ -136,9 +134,8 @@ def _qualifying(
 
     return {
         "difficult_child": (difficult, difficult_why, ref("referrals.difficult_child_households")),
-        "orphan_allowance": (orphan, "父母双方" + "、".join(orphan_statuses), ref("referrals.orphan_parent_statuses")),
         "education_assistance": (education, f"{term}：" + edu_why, ref("education.eligible_households")),
-        "school_return": (dropout, "义务教育阶段辍学", ref("definitions.child_age_limit")),
+        "school_return": (dropout, "义务教育阶段辍学", ref("referrals.dropout_schooling")),
         "severe_disability_care": (
             severe,
             "残疾等级" + people["disability_grade"].astype("string").fillna(""),
@@ -175,13 +172,10 @@ def referrals(
             lines["reference"].iloc[0] if len(lines) else "",
         )
 
-    age = completed_age(people["birth_date"], on).fillna(0).astype("int64")
+    age = rule_age(people["birth_date"], on, params).fillna(0).astype("int64")
     frames = []
-    for code, (qualifies, why, reference) in rules.items():  # seven programs
-        if code == "orphan_allowance":
-            recorded_ok = household_has(people["household_economy"], "孤儿")
-            state = NOT_RECORDED_ORPHAN
-        elif code in receiving:
+    for code, (qualifies, why, reference) in rules.items():  # six programs
+        if code in receiving:
             recorded_ok = _mask(people, receiving[code])
             state = NOT_IN_LIST
         else:

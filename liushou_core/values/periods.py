@@ -1,19 +1,24 @@
 """Calendar periods the rules are paid and assessed in: payment months, school terms, completed age (周岁).
 
-Completed age follows GB 11643 practice and ``docs/pipeline.md``: a person reaches a new age on their
-birthday itself, and someone born on 29 February reaches it on 1 March in a year without 29 February
-(so a 29 February baby is 79 on 28 February 2018 and 80 on 1 March 2018).
+When a 周岁 is reached is a **convention**, not something 13号 or GB 11643 states; the bureau confirms it
+(``params/definitions/age_reached_rule.yaml`` and ``leap_day_birthday_rule.yaml``, both marked assumptions,
+read by :class:`AgeConvention`). By default a person reaches a new age on the birthday itself, and someone
+born on 29 February reaches it on 1 March in a year without 29 February (so a 29 February 1928 baby is 89
+on 28 February 2018 and 90 on 1 March 2018). The other readings — the day after the birthday (the rule the
+courts use for criminal responsibility), and 28 February for a leap-day birthday — are coded too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from liushou_core.errors import ConfigError
-from liushou_core.values.dates import age_at
+from liushou_core.values.dates import age_at, date_parts
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _TERM = re.compile(r"^(\d{4})\s*年?\s*(春|秋)\s*季?\s*(学期)?$")
@@ -93,15 +98,50 @@ def term_of(on: dt.date) -> str:
     return f"{on.year - 1}秋季"
 
 
-def completed_age(birth: pd.Series, on: dt.date | pd.Series) -> pd.Series:
+@dataclass(frozen=True)
+class AgeConvention:
+    """How a 周岁 is counted: ``birthday`` is ``on_birthday`` (the new age is reached on the birthday itself)
+    or ``day_after_birthday``; ``leap_day`` is ``march_1`` or ``february_28`` (the day a 29 February
+    birthday is reached in a common year)."""
+
+    birthday: str = "on_birthday"
+    leap_day: str = "march_1"
+
+    def __post_init__(self) -> None:
+        if self.birthday not in ("on_birthday", "day_after_birthday"):
+            raise ConfigError(f"周岁计算口径“{self.birthday}”无效（应为 on_birthday 或 day_after_birthday）")
+        if self.leap_day not in ("march_1", "february_28"):
+            raise ConfigError(f"2月29日生日口径“{self.leap_day}”无效（应为 march_1 或 february_28）")
+
+
+def completed_age(
+    birth: pd.Series, on: dt.date | pd.Series, convention: AgeConvention | None = None
+) -> pd.Series:
     """Completed years (周岁) at ``on`` for each birth date, vectorised (``Int64``; ``<NA>`` where a date is
-    missing). The birthday counts as reached on the day itself; 29 February counts as reached on 1 March in
-    a non-leap year. One implementation for the whole package: :func:`liushou_core.values.dates.age_at`."""
-    return age_at(birth, on)
+    missing), under ``convention`` (default: reached on the birthday itself, 29 February on 1 March in a
+    common year — :func:`liushou_core.values.dates.age_at`)."""
+    c = convention or AgeConvention()
+    if c == AgeConvention():
+        return age_at(birth, on)
+    day = pd.Series(on, index=birth.index) if not isinstance(on, pd.Series) else on
+    day = pd.to_datetime(day)
+    if c.birthday == "day_after_birthday":
+        day = day - pd.Timedelta(days=1)  # reached the day after: the age on the day before counts
+    if c.leap_day == "february_28":
+        _, bm, bd, _ = date_parts(birth)
+        oy = date_parts(day)[0]
+        common_year = ~((oy % 4 == 0) & ((oy % 100 != 0) | (oy % 400 == 0)))
+        leap_baby = (bm == 2) & (bd == 29) & common_year
+        # 28 February of the birth year has the same anniversary as 28 February of a common year.
+        earlier = pd.to_datetime(birth) - pd.Timedelta(days=1)
+        birth = pd.Series(np.where(leap_baby, earlier, pd.to_datetime(birth)), index=birth.index)
+        birth = pd.to_datetime(birth)
+    return age_at(birth, day)
 
 
 __all__ = [
     "TERM_START",
+    "AgeConvention",
     "completed_age",
     "month_end",
     "month_label",

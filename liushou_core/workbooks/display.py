@@ -10,6 +10,7 @@ from IPython.display import HTML, Markdown
 
 from liushou_core.values.periods import month_label
 from liushou_core.workbooks.assistance import AssistanceSections
+from liushou_core.workbooks.escaping import escaped_style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -69,7 +70,7 @@ def styled(flat: pd.DataFrame) -> Styler:
     short = [
         c for c in text if c in dates or flat[c].astype("string").str.len().fillna(0).max() <= SHORT_TEXT
     ]
-    style = flat.style.format(thousands=",", na_rep="").format("{:%Y-%m-%d}", subset=dates, na_rep="")
+    style = escaped_style(flat, date_columns=dates)  # data is text, never markup
     style = style.set_properties(subset=text, **{"text-align": "left"})  # Chinese text reads from the left
     style = style.set_properties(subset=short, **{"white-space": "nowrap"})
     style = style.set_table_styles({c: [{"selector": "th", "props": "text-align: left"}] for c in text})

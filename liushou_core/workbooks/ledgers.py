@@ -10,7 +10,7 @@ import pandas as pd
 
 from liushou_core.ledger import DEFAULT_TEXT_COLUMNS, label, write_ledger
 from liushou_core.parameters import ParameterSet, load_parameters
-from liushou_core.rules.allowances import tiers
+from liushou_core.rules.allowances import ROSTER_SCOPE, tiers
 from liushou_core.values.divisions import COUNTY_NAME
 from liushou_core.values.periods import month_label
 from liushou_core.workbooks.assistance import AssistanceSections, assistance_overview
@@ -196,7 +196,18 @@ def write_workbook_ledger(
 
 # ------------------------------------------------------------------------------ the 高龄补贴发放花名册
 
-_ROSTER_COLUMNS = ["village", "group", "name", "sex", "id_number", "birth_date", "age", "tier", "amount"]
+_ROSTER_COLUMNS = [
+    "village",
+    "group",
+    "name",
+    "sex",
+    "id_number",
+    "birth_date",
+    "age",
+    "tier",
+    "amount",
+    "warning",
+]
 
 
 def payroll_summary_by_township(lines: pd.DataFrame, tier_labels: Sequence[str]) -> pd.DataFrame:
@@ -223,7 +234,7 @@ def write_payroll_ledger(
     params = params or load_parameters()
     scale = tiers(month, params)
     sheets: dict[str, pd.DataFrame] = {"汇总": payroll_summary_by_township(lines, scale.labels)}
-    titles = {"汇总": f"{COUNTY_NAME}高龄补贴发放汇总表（{month_label(month)}）"}
+    titles = {"汇总": f"{COUNTY_NAME}高龄补贴发放汇总表（{month_label(month)}，{ROSTER_SCOPE}）"}
     documents = dict.fromkeys(str(r.reference) for r in scale.references if r.reference)
     to_confirm = dict.fromkeys(str(r.note) for r in scale.references if r.assumption)
     footers = [
@@ -236,7 +247,9 @@ def write_payroll_ledger(
         body = block[_ROSTER_COLUMNS].copy()
         body["签领"] = ""
         sheets[str(township)] = body
-        titles[str(township)] = f"{COUNTY_NAME}{township}高龄补贴发放花名册（{month_label(month)}）"
+        titles[str(township)] = (
+            f"{COUNTY_NAME}{township}高龄补贴发放花名册（{month_label(month)}，{ROSTER_SCOPE}）"
+        )
     money = [c for c in sheets["汇总"].columns if "金额" in c] + ["amount"]
     people_cols = [c for c in sheets["汇总"].columns if c.endswith("人数")]
     return write_ledger(

@@ -66,7 +66,7 @@ def alert_banner(s: AssistanceSections) -> HTML:
         body = (
             "<p style='font-size:1.3em;font-weight:bold;margin:0 0 .4em'>"
             f"紧急：{len(alerts)} 名不满16周岁的留守儿童可能无人监护</p><p>{where}。</p>"
-            "<p>父母双方都不在孩子身边，又没有委托监护人。请村（社区）<b>立即上门核实</b>，落实委托监护或临时监护"
+            "<p>身边没有能照料的父母（父母都不在，或在家的一方无监护能力），又没有委托监护人。请村（社区）<b>立即上门核实</b>，落实委托监护或临时监护"
             "（国发〔2016〕13号：不得让不满十六周岁的儿童脱离监护单独居住生活）。</p>"
         )
         colors = "border:3px solid #C00000;background:#FDECEA;color:#600000"

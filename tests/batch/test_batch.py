@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 from run_fixture import build_run, fake_clean, write_inputs
 
@@ -25,7 +26,9 @@ from liushou_core.batch.run import BatchResult, run_batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
 from liushou_core.errors import ConfigError
 from liushou_core.paths import safe_name
+from liushou_core.rules.allowances import payroll
 from liushou_core.runfolder import township_dir
+from liushou_core.workbooks.rundata import read_people
 
 # ------------------------------------------------------------------------------------------- safe_name
 
@@ -252,6 +255,23 @@ def test_cleaning_replaces_the_previous_cleaning_whole(county: Path) -> None:
     batch._clean(config, fake_clean)
     assert not (config.clean_dir / "corrections_log.parquet").exists()
     assert (config.clean_dir / "people.parquet").exists()
+
+
+@pytest.mark.slow
+def test_a_run_writes_every_rules_full_output_under_rules(county: Path) -> None:
+    config = _config(county)
+    assert _run(config, _stub_templates(county / "templates")).exit_code == 0
+    people = pd.read_parquet(config.clean_dir / "people.parquet")
+    written = {p.name for p in (config.output / "rules").iterdir()}
+    assert written == {
+        f"{s}.parquet" for s in ("payroll", "education", "guardianship", "visits", "referrals")
+    }
+    pay = pd.read_parquet(config.output / "rules" / "payroll.parquet")
+    expected = payroll(read_people(config.clean_dir / "people.parquet"), config.payroll_month)
+    assert list(pay["id_number"]) == list(expected["id_number"]) and set(pay["id_number"]) <= set(
+        people["id_number"]
+    )
+    assert pay["amount"].sum() == expected["amount"].sum() > 0
 
 
 # ------------------------------------------------------------------------------ the real notebooks

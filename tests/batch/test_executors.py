@@ -7,6 +7,7 @@ are tiny stand-ins (no pandas) so the case measures the runner, not the workbook
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,17 @@ import nbformat
 import pytest
 from run_fixture import build_run, fake_clean, write_inputs
 
-from liushou_core.batch.executors import DaskExecutor, LocalExecutor, make_executor
+from liushou_core.batch.executors import (
+    DaskExecutor,
+    LocalExecutor,
+    make_executor,
+    new_run_id,
+    run_on_worker,
+    start_marker,
+    task_key,
+)
 from liushou_core.batch.manifest import FAILED, OK
-from liushou_core.batch.run import run_batch
+from liushou_core.batch.run import Task, run_batch
 from liushou_core.batch.settings import parse_run_config
 from liushou_core.errors import ConfigError
 
@@ -114,3 +123,34 @@ def test_the_run_command_takes_an_executor_and_a_scheduler_address() -> None:
     )
     assert (args.executor, args.scheduler) == ("dask", "tcp://10.0.0.5:8786")
     assert build_parser().parse_args(["run", "county.yaml"]).executor == "local"
+
+
+# --- issue 13, defect 12: keys unique per run; a notebook whose Dask worker died is not run again -------------
+
+
+def test_two_runs_with_the_same_township_names_get_different_dask_keys() -> None:
+    first, second = new_run_id(), new_run_id()
+    assert task_key(first, "城关镇/assistance", 0) != task_key(second, "城关镇/assistance", 0)
+    assert task_key(first, "county", 0) != task_key(second, "county", 0)
+    assert task_key(first, "城关镇/assistance", 0) == task_key(first, "城关镇/assistance", 0)
+
+
+def test_a_task_dask_starts_a_second_time_is_recorded_failed_and_not_run(tmp_path: Path) -> None:
+    task = Task(key="城关镇/assistance", township="城关镇", kind="assistance", title="帮扶救助工作簿",
+                template=str(tmp_path / "missing.ipynb"), out_ipynb=str(tmp_path / "t" / "assistance.ipynb"),
+                out_html=str(tmp_path / "t" / "assistance.html"), result=str(tmp_path / ".work" / "r.json"),
+                log=str(tmp_path / "logs" / "a.log"), parameters={}, fingerprint="f", timeout=60,
+                kernel_name="liushou")  # fmt: skip
+    key = task_key(new_run_id(), task.key, 0)
+    start_marker(tmp_path, key).parent.mkdir(parents=True)
+    start_marker(tmp_path, key).touch()  # the first attempt started, then its worker died
+    record = run_on_worker(asdict(task), str(tmp_path), key)
+    assert record["status"] == FAILED and record["error"]["kind"] == "worker_died"
+    assert "不自动重试" in record["error"]["message"]
+    assert not Path(task.out_ipynb).exists()  # the notebook was not started again
+
+
+@pytest.mark.slow
+def test_the_local_dask_cluster_allows_no_failures() -> None:
+    with DaskExecutor()._client(1) as client:
+        assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures) == 0

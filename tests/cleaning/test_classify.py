@@ -1,11 +1,13 @@
 """Classification by the definitions (国发〔2016〕13号, 民发〔2016〕42号, 民发〔2017〕193号)."""
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import pytest
 
 from liushou_core.cleaning.classify import Thresholds, classify
+from liushou_core.parameters import assumption_table
 
 REF = date(2017, 12, 31)
 T = Thresholds.at(REF)
@@ -122,3 +124,67 @@ def test_the_thresholds_come_from_the_dated_parameters():
         59,
         6,
     )
+
+
+# --- issue 13, defect 5: one parent dead + the other away, and the elder definition's second branch, are explicit
+
+
+def _frame(**facts):
+    return pd.DataFrame([person(**facts)]).astype(
+        {
+            "age": "Int64",
+            "months_away": "Int64",
+            **{k: "string" for k in BASE if k not in ("age", "months_away")},
+        }
+    )
+
+
+DEAD_PARENT = [
+    pytest.param(False, None, id="by default a child whose father is away and mother dead is not a left-behind child"),
+    pytest.param(True, "留守儿童",
+                 id="if the bureau counts a dead parent as without capacity, that child is a left-behind child"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("counts", "category"), DEAD_PARENT)
+def test_a_dead_parent_counts_only_when_the_bureau_says_so(counts, category):
+    t = replace(T, dead_parent_counts_as_incapable=counts)
+    r = classify(
+        _frame(age=8, sex="女", category_declared="留守儿童", father_status="外出务工", mother_status="死亡"),
+        t,
+    )
+    assert (None if pd.isna(r.loc[0, "category"]) else r.loc[0, "category"]) == category
+
+
+def test_the_dead_parent_choice_is_a_parameter_marked_for_the_bureau():
+    assert T.dead_parent_counts_as_incapable is False
+    assert "definitions.dead_parent_counts_as_incapable" in {r["parameter"] for r in assumption_table()}
+
+
+SUPPORTER_UNABLE = [
+    pytest.param(True, "留守老人",
+                 id="an elder whose child at home cannot support them, the others away, is a left-behind elder"),
+    pytest.param(False, None, id="without the second branch that elder is not a left-behind elder"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("branch", "category"), SUPPORTER_UNABLE)
+def test_the_elder_definitions_second_branch(branch, category):
+    t = replace(T, elder_supporter_unable_qualifies=branch)
+    facts = dict(
+        age=70, sex="女", category_declared="留守老人", children_status="在家子女无赡养能力", months_away=12
+    )
+    r = classify(_frame(**facts), t)
+    assert (None if pd.isna(r.loc[0, "category"]) else r.loc[0, "category"]) == category
+
+
+def test_the_elder_second_branch_is_shipped_on_and_marked():
+    assert T.elder_supporter_unable_qualifies is True
+    assert "definitions.elder_supporter_unable_qualifies" in {r["parameter"] for r in assumption_table()}
+
+
+def test_a_child_whose_parents_both_died_is_pending_with_an_orphan_hint():
+    r = classify(
+        _frame(age=8, sex="女", category_declared="留守儿童", father_status="死亡", mother_status="死亡"), T
+    )
+    assert r.loc[0, "outcome"] == "not_qualified" and "孤儿" in r.loc[0, "detail"]

@@ -11,15 +11,20 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from person_frames import person_frame
+from person_frames import person_frame, with_value
 
 from liushou_core.errors import ParameterError
-from liushou_core.parameters import ParameterSet, load_parameters
+from liushou_core.parameters import ParameterSet, assumption_table, load_parameters
 from liushou_core.paths import params_dir
-from liushou_core.rules.allowances import PayrollLine, age_cutoff, payroll
+from liushou_core.rules.allowances import (
+    PayrollLine,
+    age_cutoff,
+    payroll,
+)
 
 
 def paid(birth: str, month: str, params: ParameterSet | None = None) -> int:
@@ -75,7 +80,8 @@ def test_there_is_no_payroll_before_the_standard_came_into_force() -> None:
 @pytest.fixture
 def params_copy(tmp_path: Path) -> Path:
     root = tmp_path / "params"
-    shutil.copytree(params_dir() / "allowances", root / "allowances")
+    for topic in ("allowances", "definitions"):  # the payroll reads the age conventions too
+        shutil.copytree(params_dir() / topic, root / topic)
     return root
 
 
@@ -221,3 +227,53 @@ def test_the_roster_lists_groups_in_numeric_order() -> None:
     ]
     lines = payroll(person_frame(rows), "2018-01")
     assert lines["group"].tolist() == ["1", "2组", "10组"]
+
+
+# --- issue 13, defect 5: the 29 February and birthday conventions are parameters, both readings coded ----------
+
+LEAP_DAY = [
+    pytest.param("march_1", 25, id="under the 1 March reading a person born 29 February 1928 gets 25 in March 2018"),
+    pytest.param("february_28", 120,
+                 id="under the 28 February reading a person born 29 February 1928 gets 120 in March 2018"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("reading", "amount"), LEAP_DAY)
+def test_the_leap_day_reading_decides_the_march_amount(reading: str, amount: int) -> None:
+    assert paid("1928-02-29", "2018-03", with_value("definitions.leap_day_birthday_rule", reading)) == amount
+
+
+BIRTHDAY = [
+    pytest.param("on_birthday", 25, id="under the birthday reading a person who turns 80 on 31 March is paid in April"),
+    pytest.param("day_after_birthday", 0,
+                 id="under the day-after reading a person who turns 80 on 31 March is first paid in May"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("reading", "amount"), BIRTHDAY)
+def test_the_birthday_reading_decides_the_first_month(reading: str, amount: int) -> None:
+    assert paid("1938-03-31", "2018-04", with_value("definitions.age_reached_rule", reading)) == amount
+
+
+def test_both_age_conventions_are_listed_for_the_bureau() -> None:
+    listed = {row["parameter"] for row in assumption_table()}
+    assert {"definitions.age_reached_rule", "definitions.leap_day_birthday_rule"} <= listed
+
+
+# --- defect 8: the 花名册 says whom it lists, and a death the data records is a warning ------------------------
+
+
+DEATHS = [
+    pytest.param("2018-02 已去世", True, id="a person whose notes say they died is paid with a warning"),
+    pytest.param("病故", True, id="a person whose notes say 病故 is paid with a warning"),
+    pytest.param("身体健康", False, id="a person whose notes say nothing of death has no warning"),
+    pytest.param(None, False, id="a person without notes has no warning"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("notes", "warned"), DEATHS)
+def test_a_death_recorded_in_the_notes_is_a_payroll_warning(notes: str | None, warned: bool) -> None:
+    lines = payroll(person_frame([{"birth_date": "1930-05-05", "notes": notes}]), "2018-04")
+    assert pd.notna(lines.loc[0, "warning"]) is warned
+    if warned:
+        assert "死亡" in lines.loc[0, "warning"]

@@ -9,7 +9,9 @@ import pytest
 from person_frames import person_frame
 
 from liushou_core.errors import ConfigError
+from liushou_core.parameters import load_parameters
 from liushou_core.rules.education import EducationLine, assistance_list, household_has
+from liushou_core.values.codebook import header_key, load_codebook
 
 
 def assess(term: str, **facts: Any) -> pd.Series:
@@ -136,3 +138,96 @@ def test_a_child_born_after_the_term_began_is_not_on_that_terms_list() -> None:
     )
     assert assistance_list(baby, "2017秋季").empty
     assert len(assistance_list(baby, "2018春季")) == 1
+
+
+# --- issue 13, defect 1: a child not enrolled in kindergarten is not a 学前 pupil ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        pytest.param("未入园", "未入园", id="未入园 typed in a return means not enrolled"),
+        pytest.param("学龄前", "未入园", id="学龄前 typed in a return means of preschool age, not enrolled"),
+        pytest.param("幼儿园", "学前", id="幼儿园 typed in a return means enrolled in kindergarten"),
+        pytest.param("学前", "学前", id="学前 typed in a return stays the kindergarten stage"),
+    ],
+)
+def test_the_codebook_keeps_not_enrolled_apart_from_kindergarten(typed: str, canonical: str) -> None:
+    assert load_codebook().vocabulary("schooling")[header_key(typed)] == canonical
+
+
+@pytest.mark.parametrize(
+    ("schooling", "status", "amount"),
+    [
+        pytest.param(
+            "未入园", "不符合", 0, id="a 低保 child not enrolled in kindergarten is paid no preschool aid"
+        ),
+        pytest.param(
+            "学前", "符合", 1000, id="a 低保 child enrolled in kindergarten is paid the preschool aid"
+        ),
+    ],
+)
+def test_preschool_aid_needs_enrolment(schooling: str, status: str, amount: int) -> None:
+    row = assess("2018秋季", household_economy="低保户", schooling=schooling)
+    assert (row["status"], row["amount"]) == (status, amount)
+
+
+# --- defect 3: the 2019 day-pupil subsidy goes to the four groups its document names, and only to them --------
+
+DAY_PUPILS = [
+    pytest.param({"household_economy": "建档立卡贫困户"}, "符合", 500, id="a day pupil of a registered poor household gets 500"),
+    pytest.param({"household_economy": "低保户"}, "符合", 500, id="a day pupil of a 低保 household gets 500"),
+    pytest.param({"household_economy": "特困供养"}, "符合", 500, id="a day pupil supported as 特困 gets 500"),
+    pytest.param({"household_economy": "低保户", "health": "残疾"}, "符合", 500,
+                 id="a disabled day pupil of a poor household gets 500"),
+    pytest.param({"household_economy": "建档困难职工"}, "不符合", 0,
+                 id="a day pupil of a registered hardship worker is not one of the four groups"),
+    pytest.param({"household_economy": "一般", "health": "残疾"}, "不符合", 0,
+                 id="a disabled day pupil of a household not in economic difficulty is not one of the four groups"),
+    pytest.param({"household_economy": "孤儿"}, "不符合", 0, id="an orphan day pupil is not one of the four groups"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("facts", "status", "amount"), DAY_PUPILS)
+def test_the_2019_day_pupil_subsidy_follows_its_four_groups(
+    facts: dict[str, Any], status: str, amount: int
+) -> None:
+    row = assess("2019秋季", schooling="小学", boarding="否", **facts)
+    assert (row["status"], row["amount"]) == (status, amount)
+    if status == "不符合":
+        assert "四类" in row["reason"]
+
+
+def test_a_boarder_of_a_registered_hardship_worker_is_still_paid_in_2019() -> None:
+    row = assess("2019秋季", household_economy="建档困难职工", schooling="小学", boarding="是")
+    assert (row["status"], row["amount"]) == ("符合", 1000)
+
+
+# --- defect 4: 《社会救助暂行办法》第三十三条 concerns disabled children who cannot attend compulsory school ---------
+
+OUT_OF_SCHOOL = [
+    pytest.param("2008-05-03", {"health": "残疾", "schooling": "不在学"}, "待核实",
+                 id="a disabled 10-year-old out of school is referred for appropriate assistance under Art. 33"),
+    pytest.param("2008-05-03", {"disability_grade": "一级", "schooling": "辍学"}, "待核实",
+                 id="a disabled 10-year-old who dropped out is referred for appropriate assistance"),
+    pytest.param("2008-05-03", {"household_economy": "低保户", "schooling": "不在学"}, "不符合",
+                 id="a non-disabled child out of school is not assisted (a 控辍保学 matter)"),
+    pytest.param("2001-05-03", {"health": "残疾", "schooling": "不在学"}, "不符合",
+                 id="a disabled 17-year-old out of school is past compulsory-school age"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("birth", "facts", "status"), OUT_OF_SCHOOL)
+def test_disabled_children_out_of_compulsory_school_follow_article_33(
+    birth: str, facts: dict[str, Any], status: str
+) -> None:
+    lines = assistance_list(person_frame([{"birth_date": birth, **facts}]), "2018秋季")
+    row = lines.iloc[0]
+    assert (row["status"], row["amount"]) == (status, 0)
+    if status == "待核实":
+        assert "第三十三条" in row["reference"] and "送教上门" in row["reason"]
+
+
+def test_in_school_disabled_children_are_not_cited_to_article_33() -> None:
+    entry = load_parameters().entry("education.disabled_children_eligible", "2018-09-01")
+    assert "第三十三条" not in entry.citation() and entry.assumption

@@ -25,15 +25,14 @@ def problems(**facts: Any) -> set[str]:
 CASES = [
     pytest.param({**AWAY, **SIGNED_WITH_GRANDMOTHER}, set(),
                  id="a child with a signed agreement and an adult grandmother as delegate has no gap"),
-    pytest.param({**AWAY, "agreement_signed": "已签订"}, {"no_guardian"},
+    pytest.param({**AWAY, "agreement_signed": "已签订"}, {"no_guardian", "agreement_without_delegate"},
                  id="a child whose parents are both away and who has no delegate is unguarded"),
-    pytest.param({**AWAY, "guardian_name": "无", "agreement_signed": "已签订"}, {"no_guardian"},
+    pytest.param({**AWAY, "guardian_name": "无", "agreement_signed": "已签订"}, {"no_guardian", "agreement_without_delegate"},
                  id="a delegate written as 无 is no delegate"),
-    pytest.param({"father_status": "外出务工", "mother_status": "无监护能力", "agreement_signed": "已签订"}, set(),
-                 id="a child living with a parent without guardianship capacity is not alone"),
     pytest.param({"father_status": "外出务工", "agreement_signed": "已签订"}, set(),
                  id="a child whose mother's status was not collected is not declared unguarded"),
-    pytest.param({"father_status": "死亡", "mother_status": "外出务工", "agreement_signed": "已签订"}, {"no_guardian"},
+    pytest.param({"father_status": "死亡", "mother_status": "外出务工", "agreement_signed": "已签订"},
+                 {"no_guardian", "agreement_without_delegate"},
                  id="a child whose father died and whose mother is away with no delegate is unguarded"),
     pytest.param({**AWAY, **SIGNED_WITH_GRANDMOTHER, "agreement_signed": "未签订"}, {"agreement_unsigned"},
                  id="an unsigned agreement is listed"),
@@ -103,3 +102,35 @@ def test_the_detail_tells_the_cadre_what_to_do() -> None:
                             "guardian_id_number": make_id(dt.date(2003, 6, 1), "男", 9)}])  # fmt: skip
     detail = gaps(people, ON).iloc[0]["detail"]
     assert "14周岁" in detail and "未满18周岁" in detail
+
+
+# --- issue 13, defect 2: a present parent who cannot care is no guardian; a ticked box names nobody ------------
+
+UNABLE = {"father_status": "外出务工", "mother_status": "无监护能力"}
+GRANDMOTHER = {"guardian_name": "王奶奶", "guardian_relation": "祖母", "guardian_id_number": ADULT_ID}
+PRESENT_PARENT_UNABLE = [
+    pytest.param({**UNABLE, "agreement_signed": "已签订"}, {"no_guardian", "agreement_without_delegate"},
+                 id="a child whose present mother cannot care, with no delegate and the box ticked, has nobody"),
+    pytest.param({**UNABLE, "agreement_signed": "未签订"}, {"no_guardian", "agreement_unsigned"},
+                 id="a child whose present mother cannot care, with no delegate and no agreement, has nobody"),
+    pytest.param({**UNABLE, **GRANDMOTHER, "agreement_signed": "已签订"}, set(),
+                 id="a child whose present mother cannot care and who has a named adult delegate is cared for"),
+    pytest.param({**UNABLE, **GRANDMOTHER, "agreement_signed": "未签订"}, {"agreement_unsigned"},
+                 id="a child with a named delegate but no signed agreement only lacks the agreement"),
+    pytest.param({"father_status": "外出务工", "mother_status": "在家", "agreement_signed": "已签订"}, set(),
+                 id="a child living with a mother at home who can care needs no delegate"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("facts", "expected"), PRESENT_PARENT_UNABLE)
+def test_a_present_parent_without_capacity_is_no_guardian(facts: dict[str, Any], expected: set[str]) -> None:
+    assert problems(**facts) == expected
+
+
+def test_a_signed_agreement_naming_nobody_is_reported_as_a_contradiction() -> None:
+    people = person_frame(
+        [{"birth_date": "2008-05-03", "category": "留守儿童", **UNABLE, "agreement_signed": "已签订"}]
+    )
+    found = gaps(people, ON).set_index("problem")
+    assert found.loc["no_guardian", "severity"] == "紧急"
+    assert "确认书" in found.loc["agreement_without_delegate", "detail"]

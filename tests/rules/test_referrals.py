@@ -9,7 +9,7 @@ import pytest
 from person_frames import make_id, person_frame
 
 from liushou_core.errors import ConfigError
-from liushou_core.rules.referrals import NO_LIST, NOT_IN_LIST, ReferralLine, referrals
+from liushou_core.rules.referrals import NO_LIST, NOT_IN_LIST, PROGRAMS, ReferralLine, referrals
 
 ON = dt.date(2018, 10, 1)  # in the 2018 autumn term
 SETTLED = {
@@ -35,12 +35,9 @@ CASES = [
                  id="a child with a grade-three disability is a 困境儿童 but not due the severe-disability care subsidy"),
     pytest.param({"guardianship_grade": "差"}, {"difficult_child"},
                  id="a child whose guardianship is graded 差 is a 困境儿童"),
-    pytest.param({"father_status": "死亡", "mother_status": "死亡", "guardian_name": "王奶奶"},
-                 {"orphan_allowance"},
-                 id="a child whose parents have both died and who is not recorded as an orphan is referred"),
     pytest.param({"father_status": "死亡", "mother_status": "死亡", "household_economy": "孤儿", "boarding": "是"},
                  {"education_assistance"},
-                 id="a recorded orphan boarder is referred for education assistance but not for the orphan allowance"),
+                 id="a recorded orphan boarder is referred for education assistance"),
     pytest.param({"schooling": "辍学", "boarding": None}, {"school_return"},
                  id="a child who dropped out of compulsory school is referred back to school"),
 ]  # fmt: skip
@@ -94,3 +91,19 @@ def test_every_referral_says_why_what_to_do_and_on_what_authority() -> None:
 def test_an_unknown_program_in_the_recipients_is_refused() -> None:
     with pytest.raises(ConfigError, match="未知的帮扶项目"):
         referrals(person_frame([{"birth_date": "2008-01-01"}]), ON, receiving={"dibao": []})
+
+
+# --- issue 13, defect 6: no rule that cannot fire; defect 7: each referral cites its own document --------------
+
+
+def test_there_is_no_orphan_referral_because_no_orphan_reaches_the_register() -> None:
+    # A child whose parents both died is never a 留守儿童 (13号 needs a parent away), so the register holds no
+    # such child; classification sends them to the pending list with an orphan hint instead (test_classify).
+    assert "orphan_allowance" not in PROGRAMS
+
+
+def test_the_school_return_referral_cites_the_compulsory_education_law_not_13hao() -> None:
+    people = person_frame([{"birth_date": "2008-05-03", **SETTLED, "schooling": "辍学", "boarding": None}])
+    found = referrals(people, ON)
+    ref = found.loc[found["program"] == "school_return", "reference"].iloc[0]
+    assert "13号" not in ref and "义务教育法" in ref

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from person_frames import make_id, person_frame
 
+from liushou_core.parameters import load_parameters
 from liushou_core.rules.visits import VisitLine, overdue_visits, risk_levels, visit_schedule
 
 ON = dt.date(2018, 3, 1)
@@ -112,3 +113,9 @@ def test_the_overdue_list_puts_the_highest_risk_and_longest_wait_first() -> None
     )
     todo = VisitLine.validate(overdue_visits(people, ON))
     assert list(todo["id_number"]) == list(people["id_number"].iloc[[2, 1, 0]])
+
+
+def test_the_visit_intervals_cite_section_two_four_of_the_county_reply() -> None:
+    for level in ("high", "medium", "low", "unassessed"):
+        ref = load_parameters().reference(f"visits.interval_days.{level}", "2018-01-01")
+        assert ref is not None and ref.article is not None and ref.article.startswith("二、（四）")

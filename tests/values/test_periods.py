@@ -9,6 +9,7 @@ import pytest
 
 from liushou_core.errors import ConfigError
 from liushou_core.values.periods import (
+    AgeConvention,
     completed_age,
     month_end,
     month_label,
@@ -113,3 +114,29 @@ RUNNING = [
 @pytest.mark.parametrize(("on", "term"), RUNNING)
 def test_the_term_running_on_a_date(on: dt.date, term: str) -> None:
     assert term_of(on) == term
+
+
+# --- issue 13, defect 5: when a 周岁 is reached is a convention the bureau confirms, with both readings coded ---
+
+CONVENTIONS = [
+    pytest.param("1928-02-29", "2018-02-28", AgeConvention(), 89,
+                 id="under the 1 March reading a 29 February baby is 89 on 28 February 2018"),
+    pytest.param("1928-02-29", "2018-02-28", AgeConvention(leap_day="february_28"), 90,
+                 id="under the 28 February reading a 29 February baby is 90 on 28 February 2018"),
+    pytest.param("1928-02-29", "2016-02-28", AgeConvention(leap_day="february_28"), 87,
+                 id="in a leap year the 28 February reading waits for 29 February"),
+    pytest.param("1938-03-01", "2018-03-01", AgeConvention(), 80,
+                 id="under the birthday reading a person is 80 on the 80th birthday"),
+    pytest.param("1938-03-01", "2018-03-01", AgeConvention(birthday="day_after_birthday"), 79,
+                 id="under the day-after reading a person is still 79 on the 80th birthday"),
+    pytest.param("1938-03-01", "2018-03-02", AgeConvention(birthday="day_after_birthday"), 80,
+                 id="under the day-after reading a person is 80 the day after the 80th birthday"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("birth", "on", "convention", "age"), CONVENTIONS)
+def test_completed_age_follows_the_chosen_convention(
+    birth: str, on: str, convention: AgeConvention, age: int
+) -> None:
+    got = completed_age(pd.Series(pd.to_datetime([birth])), dt.date.fromisoformat(on), convention)
+    assert int(got.iloc[0]) == age

@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from person_frames import person_frame
+from python_calamine import CalamineWorkbook
 from run_fixture import write_clean
 from workbook_runs import MONTH, sections_for, sheet_rows
 
+from liushou_core.rules.allowances import payroll
 from liushou_core.workbooks.assistance import AssistanceSections
 from liushou_core.workbooks.investigation import crossfoot_checks
 from liushou_core.workbooks.ledgers import (
@@ -16,6 +19,7 @@ from liushou_core.workbooks.ledgers import (
     assistance_sheets,
     county_sheets,
     investigation_sheets,
+    write_payroll_ledger,
     write_workbook_ledger,
 )
 from liushou_core.workbooks.rundata import load_run
@@ -126,3 +130,11 @@ def test_a_township_with_only_pending_rows_gets_an_empty_assistance_ledger(
     assert (sheets["走访汇总"].drop(columns=["风险等级", "走访周期（天）"]) == 0).all().all()
     assert (sheets["概况"]["人数"] == 0).all()
     write_workbook_ledger(sheets, tmp_path / "a.xlsx", title="回马镇", footers=assistance_footers(s))
+
+
+def test_the_roster_title_says_it_lists_the_registers_people(tmp_path: Path) -> None:
+    lines = payroll(person_frame([{"birth_date": "1930-05-05"}]), "2018-04")
+    book = CalamineWorkbook.from_path(str(write_payroll_ledger(tmp_path / "p.xlsx", lines, "2018-04")))
+    for name in book.sheet_names:
+        title = str(book.get_sheet_by_name(name).to_python()[0][0])
+        assert "三留守" in title and "80周岁以上" in title
