@@ -99,12 +99,9 @@ class DaskExecutor:
 
     @contextmanager
     def _client(self, jobs: int) -> Iterator[Any]:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - distributed is a dependency
-            raise ConfigError(
-                "使用 --executor dask 需要安装 dask.distributed（pip install distributed）"
-            ) from None
+        require_dask()
+        from distributed import Client, LocalCluster
+
         if self.address:
             try:
                 client = Client(self.address, timeout="30s")
@@ -176,6 +173,18 @@ def _lost(task: Any, run_dir: Path, exc: BaseException) -> NotebookRecord:
     )
 
 
+#: What to install for ``--executor dask`` (an extra: without it every command and kernel starts faster).
+DASK_INSTALL = 'pip install "liushou[dask]"'
+
+
+def require_dask() -> None:
+    """Raise :class:`ConfigError` saying what to install when Dask distributed is not installed."""
+    try:
+        import distributed  # noqa: F401 - only whether it can be imported
+    except ImportError:
+        raise ConfigError(f"使用 --executor dask 需要安装 Dask：请运行 {DASK_INSTALL}") from None
+
+
 def make_executor(name: str = "local", scheduler: str | None = None) -> Executor:
     """The executor called ``name`` (``local`` or ``dask``); ``scheduler`` is a Dask scheduler's address."""
     if name == "local":
@@ -183,8 +192,17 @@ def make_executor(name: str = "local", scheduler: str | None = None) -> Executor
             raise ConfigError("--scheduler 只能与 --executor dask 一起使用")
         return LocalExecutor()
     if name == "dask":
+        require_dask()
         return DaskExecutor(scheduler)
     raise ConfigError(f"--executor 应为 {' 或 '.join(EXECUTORS)}，而不是“{name}”")
 
 
-__all__ = ["EXECUTORS", "DaskExecutor", "Executor", "LocalExecutor", "make_executor", "run_on_worker"]
+__all__ = [
+    "EXECUTORS",
+    "DaskExecutor",
+    "Executor",
+    "LocalExecutor",
+    "make_executor",
+    "require_dask",
+    "run_on_worker",
+]

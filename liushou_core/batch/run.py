@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from liushou_core import __version__
+from liushou_core.atomic import replace
 from liushou_core.batch.execute import KERNEL_NAME
 from liushou_core.batch.executors import Executor, LocalExecutor
 from liushou_core.batch.manifest import (
@@ -62,16 +63,16 @@ from liushou_core.batch.manifest import (
     sha256_file,
     write_manifest,
 )
+from liushou_core.batch.parentwatch import PIPE_ENV, stop_with_parent
 from liushou_core.batch.settings import RunConfig
 from liushou_core.errors import ConfigError
-from liushou_core.paths import REPO_DIR, safe_name
+from liushou_core.paths import NOTEBOOKS_DIR, rules_from, safe_name
 from liushou_core.runlock import folder_lock, held_fds
 from liushou_core.values.redact import redact_text
 
 if TYPE_CHECKING:  # the workers import this module: pandas and pandera are imported where needed
     from liushou_core.cleaning.intake.problems import InputProblem
 
-NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 #: The township workbooks, in the order they run, with their Chinese titles.
 NOTEBOOK_KINDS: dict[str, str] = {"investigation": "摸排工作簿", "assistance": "帮扶救助工作簿"}
 COUNTY_KIND = "county"
@@ -129,7 +130,7 @@ def _clean(config: RunConfig, clean_fn: CleanFn) -> None:
         codebooks=list(config.codebooks),
     )
     if target.exists():
-        os.replace(target, old)
+        replace(target, old)  # a 问题数据清单 still open in Excel/WPS: one message naming the folder
     os.replace(fresh, target)
     if old.exists():
         shutil.rmtree(old)
@@ -345,17 +346,8 @@ _PARENT_ENV = "LIUSHOU_RUN_PID"
 def _stop_with_parent(poll_s: float = 1.0) -> None:
     """End this worker as soon as the run that started it is gone (killed): nobody would record its
     outcome, and it would hold the run's lock. Its kernel watches the worker the same way and ends too."""
-    import threading
-
     # the run's pid as the run gave it: the run may have died before this worker got here
-    parent = int(os.environ.get(_PARENT_ENV) or os.getppid())
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_s)
-        os._exit(3)
-
-    threading.Thread(target=watch, name="liushou-parent-watch", daemon=True).start()
+    stop_with_parent(int(os.environ.get(_PARENT_ENV) or os.getppid()), poll_s=poll_s)
 
 
 def _error(kind: str, exc: BaseException) -> dict[str, Any]:
@@ -376,7 +368,13 @@ def _start(task: Task, env: Mapping[str, str] | None = None) -> _Running:
     spec = Path(task.result).with_suffix(".task.json")
     spec.write_text(json.dumps(asdict(task), ensure_ascii=False), encoding="utf-8")
     log = Path(task.log).open("wb")  # noqa: SIM115 - handed to the worker, closed in _finish
-    env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8", _PARENT_ENV: str(os.getpid())}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "PYTHONIOENCODING": "utf-8",
+        _PARENT_ENV: str(os.getpid()),
+        PIPE_ENV: "1",
+    }
     extra: dict[str, Any] = (
         # its own process group: a timeout stops the worker and its kernel; it holds the run's lock too
         {"start_new_session": True, "pass_fds": held_fds()}
@@ -385,7 +383,7 @@ def _start(task: Task, env: Mapping[str, str] | None = None) -> _Running:
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "liushou_core.batch.run", "--worker", str(spec)],
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,  # never written: the worker stops when it closes (parentwatch)
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
@@ -419,6 +417,8 @@ def _finish(running: _Running, run_dir: Path, *, timed_out: bool) -> NotebookRec
 
     task = running.task
     running.log.close()
+    if running.process.stdin:  # the worker's watch pipe (parentwatch)
+        running.process.stdin.close()
     duration = round(time.monotonic() - running.start, 3)
     result_path = Path(task.result)
     error: dict[str, Any] | None
@@ -590,7 +590,8 @@ def run_batch(
     township is not in the data, and :class:`~liushou_core.runlock.FolderLockedError` when another run
     is writing the same folder; a failing notebook is recorded, never raised.
     """
-    with folder_lock(config.output, "liushou run"):
+    # the run file's own rules (``params:``), for the cleaning here and for every worker and kernel
+    with folder_lock(config.output, "liushou run"), rules_from(config.params):
         _remove_temporary_files(config.output)  # a killed run's; no writer is left (they hold the lock)
         return _run_batch(
             config, clean_fn=clean_fn, townships=townships, jobs=jobs, resume=resume, progress=progress,

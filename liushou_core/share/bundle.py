@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core import __version__
+from liushou_core.atomic import replace
 from liushou_core.batch.manifest import MANIFEST_NAME
 from liushou_core.errors import ConfigError
 from liushou_core.paths import safe_name
@@ -336,7 +337,7 @@ def _replace_folder(fresh: Path, target: Path) -> None:
         old = target.with_name(f".{target.name}.old")
         if old.exists():
             shutil.rmtree(old)
-        os.replace(target, old)
+        replace(target, old)  # a page still open in Excel/WPS: one message naming the folder
         os.replace(fresh, target)
         shutil.rmtree(old)
     else:
