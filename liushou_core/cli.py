@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from liushou_core import __version__
+from liushou_core.console import safe_console
 from liushou_core.errors import LiushouError
 from liushou_core.values.redact import redact_text
 
@@ -82,6 +83,22 @@ def _cmd_share(args: argparse.Namespace) -> int:
 
     departments = [p.name for p in load_profiles()] if args.all else list(args.department)
     return share_command(args.run_dir, departments, out=args.out)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from liushou_core.demo import demo_command
+
+    return demo_command(args.out)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from liushou_core.workspace import GUIDE_FILE, init_workspace
+
+    run_file = init_workspace(args.folder)
+    print(
+        f"已建立工作文件夹 {args.folder}：规则在 params，运行参数 {run_file}；请先阅读 {args.folder / GUIDE_FILE}"
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,10 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="共享文件的上级文件夹（默认 RUN_DIR/../shared/<运行文件夹名>）"
     )
     p.set_defaults(func=_cmd_share)
+
+    p = sub.add_parser("demo", help="在样本县上演示全部流程：报表 → 整县批处理 → 补贴花名册 → 各部门共享文件")
+    p.add_argument(
+        "--out", type=Path, default=Path("liushou-demo"), help="输出文件夹（默认当前文件夹下的 liushou-demo）"
+    )
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("init", help="为本县建立工作文件夹：规则副本、运行参数、报表和结果文件夹、使用说明")
+    p.add_argument("folder", type=Path, metavar="DIR", help="新的工作文件夹")
+    p.set_defaults(func=_cmd_init)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

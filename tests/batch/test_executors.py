@@ -7,6 +7,7 @@ are tiny stand-ins (no pandas) so the case measures the runner, not the workbook
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,13 @@ def test_the_run_command_takes_an_executor_and_a_scheduler_address() -> None:
     )
     assert (args.executor, args.scheduler) == ("dask", "tcp://10.0.0.5:8786")
     assert build_parser().parse_args(["run", "county.yaml"]).executor == "local"
+
+
+def test_the_dask_executor_without_dask_installed_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed (it is an extra)
+    with pytest.raises(
+        ConfigError, match=r'--executor dask 需要安装 Dask：请运行 pip install "liushou\[dask\]"'
+    ):
+        make_executor("dask")
