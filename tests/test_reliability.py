@@ -30,9 +30,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from run_fixture import stub_templates as shared_stub_templates
 
 from liushou_core import cli
-from liushou_core.batch.run import run as batch
+from liushou_core.batch import run as batch
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.pipeline import build_register
 from liushou_core.errors import LiushouError
@@ -755,19 +756,7 @@ Path(out_dir, KIND + ".xlsx").write_text(township or "county", encoding="utf-8")
 
 def stub_templates(folder: Path) -> Path:
     """Notebooks that start fast and only write a file, standing in for the real workbooks."""
-    folder.mkdir(parents=True)
-    for kind in ("investigation", "assistance", "county"):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(STUB)]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
+    return shared_stub_templates(folder, STUB)
 
 
 @pytest.mark.slow

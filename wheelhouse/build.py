@@ -21,13 +21,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CONSTRAINTS = ROOT / "constraints.txt"
-#: target name → pip's platform tag and Python version (CPython only). The full version matters: some pinned
+#: Linux wheels for glibc 2.28 or later (pip takes the tags given, it does not add the older ones itself).
+LINUX = tuple(
+    f"manylinux{tag}_x86_64"
+    for tag in ("_2_28", "_2_27", "_2_24", "_2_17", "2014", "_2_12", "2010", "_2_5", "1")
+)
+#: target name → pip's platform tags and Python version (CPython only). The full version matters: some pinned
 #: dependencies need 3.11.5 or later, so the set is resolved for the last 3.11 and 3.12 Windows installers.
-TARGETS: dict[str, tuple[str, str]] = {
-    "win_amd64-3.11": ("win_amd64", "3.11.9"),
-    "win_amd64-3.12": ("win_amd64", "3.12.10"),
-    "linux_x86_64-3.11": ("manylinux_2_28_x86_64", "3.11.9"),
-    "linux_x86_64-3.12": ("manylinux_2_28_x86_64", "3.12.10"),
+TARGETS: dict[str, tuple[tuple[str, ...], str]] = {
+    "win_amd64-3.11": (("win_amd64",), "3.11.9"),
+    "win_amd64-3.12": (("win_amd64",), "3.12.10"),
+    "linux_x86_64-3.11": (LINUX, "3.11.9"),
+    "linux_x86_64-3.12": (LINUX, "3.12.10"),
 }
 EXTRAS = "[lab]"
 #: Files copied beside the wheels: name → (encoding, line ending)
@@ -44,16 +49,9 @@ def build_wheel(out: Path) -> Path:
 
 def target_command(wheel: Path, target: str, out: Path, *, dry_run: bool) -> list[str]:
     """The pip command that downloads (or only resolves) ``target``'s wheels."""
-    platform, version = TARGETS[target]
-    common = [
-        "--only-binary=:all:",
-        "--platform",
-        platform,
-        "--python-version",
-        version,
-        "--implementation",
-        "cp",
-    ]
+    platforms, version = TARGETS[target]
+    common = ["--only-binary=:all:", *(f"--platform={tag}" for tag in platforms)]
+    common += ["--python-version", version, "--implementation", "cp"]
     common += ["-c", str(CONSTRAINTS), f"{wheel}{EXTRAS}"]
     if dry_run:
         return [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",

@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from run_fixture import build_run, fake_clean, write_inputs
+from run_fixture import build_run, fake_clean, stub_templates, write_inputs
 
 from liushou_core.batch.executors import DaskExecutor, LocalExecutor, make_executor
 from liushou_core.batch.manifest import FAILED, OK
@@ -31,19 +30,7 @@ if Path(run_dir, "break-" + (township or "county")).exists():
 
 
 def _templates(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind in ("investigation", "assistance", "county"):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(STUB)]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
+    return stub_templates(folder, STUB)
 
 
 @pytest.fixture

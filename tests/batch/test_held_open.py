@@ -7,9 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from run_fixture import build_run, fake_clean, write_inputs
+from run_fixture import build_run, fake_clean, stub_templates, write_inputs
 
 from liushou_core.batch.manifest import FAILED, OK
 from liushou_core.batch.run import run_batch
@@ -32,22 +31,6 @@ atomic.write_text(township or "county", Path(out_dir, KIND + ".xlsx"))
 """
 
 
-def _templates(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    for kind in ("investigation", "assistance", "county"):
-        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
-        params.metadata["tags"] = ["parameters"]
-        nb = nbformat.v4.new_notebook()
-        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(CELL)]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
-
-
 @pytest.mark.slow
 def test_a_ledger_held_open_fails_its_township_only_and_the_run_files_rules_reach_every_kernel(
     tmp_path: Path,
@@ -60,7 +43,11 @@ def test_a_ledger_held_open_fails_its_township_only_and_the_run_files_rules_reac
     config = parse_run_config(settings, source=tmp_path / "run.yaml", base=tmp_path)
 
     result = run_batch(
-        config, clean_fn=fake_clean, notebooks_dir=_templates(tmp_path / "t"), jobs=2, progress=False
+        config,
+        clean_fn=fake_clean,
+        notebooks_dir=stub_templates(tmp_path / "t", CELL),
+        jobs=2,
+        progress=False,
     )
 
     assert result.exit_code == 1

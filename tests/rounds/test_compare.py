@@ -382,7 +382,7 @@ def _stub_templates(folder):
 
     import nbformat
 
-    from liushou_core.batch.run import run as batch
+    from liushou_core.batch import run as batch
 
     folder.mkdir(parents=True)
     for kind in ("investigation", "assistance", "county"):
