@@ -17,7 +17,6 @@ from pathlib import Path
 from liushou_core import __version__
 from liushou_core.console import safe_console
 from liushou_core.errors import LiushouError
-from liushou_core.values.redact import redact_text
 
 
 def _date(text: str) -> date:
@@ -207,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return func(args)
     except LiushouError as exc:
-        print(f"错误：{redact_text(str(exc))}", file=sys.stderr)  # a message may quote a value: no whole ID
+        print(f"错误：{_redact(str(exc))}", file=sys.stderr)  # a message may quote a value: no whole ID
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -224,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as exc:  # a bug: one line for the user, the traceback kept for the maintainers
         print(
-            f"错误：程序内部错误（{type(exc).__name__}：{_short(redact_text(str(exc)))}）。{_keep_traceback()}",
+            f"错误：程序内部错误（{type(exc).__name__}：{_short(_redact(str(exc)))}）。{_keep_traceback()}",
             file=sys.stderr,
         )
         return 3
@@ -253,6 +252,14 @@ def _os_error(exc: OSError) -> str:
     )
 
 
+def _redact(text: str) -> str:
+    """ID and phone numbers in a message masked (:func:`liushou_core.values.redact.redact_text`). Imported
+    here, when there is an error to show: it imports pandas, which ``liushou --help`` need not wait for."""
+    from liushou_core.values.redact import redact_text
+
+    return redact_text(text)
+
+
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -266,7 +273,7 @@ def _keep_traceback() -> str:
         fd, name = tempfile.mkstemp(prefix="liushou-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as log:
             # the log is read by maintainers, not by the people in the data: values in it are masked too
-            log.write(redact_text(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}"))
+            log.write(_redact(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}"))
     except OSError:
         return "请把这条信息和所用的输入文件报告给维护人员"
     return f"请把这条信息和文件 {name} 报告给维护人员"
