@@ -69,5 +69,7 @@ def demo_command(out: Path = DEFAULT_OUT) -> int:
 
 
 def headline(out: Path) -> str:
-    """The demo's last line: where a person opens the results."""
-    return f"演示完成：从 {Path(out).resolve() / 'run' / 'index.html'} 打开本次运行的全部工作簿。"
+    """The demo's last line: the page a person opens first (the run's front page, else the county overview)."""
+    run = Path(out).resolve() / "run"
+    front = next((p for p in (run / "index.html", run / "county" / "county.html") if p.is_file()), run)
+    return f"演示完成：用浏览器打开 {front}，从那里可以打开本次运行的全部工作簿。"

@@ -111,8 +111,9 @@ GUIDE = """三留守人员摸排工作台 —— 本工作文件夹使用说明
   只重做有变化或失败的部分：liushou run run.yaml --resume
 
 四、看结果
-  结果在 outputs\\run 文件夹。先用浏览器打开 outputs\\run\\index.html，从那里可以打开全县和各镇（乡）的
-  摸排工作簿、帮扶救助工作簿和县级总览；Excel 台账与网页在同一文件夹。
+  结果在 outputs\\run 文件夹。先用浏览器打开 outputs\\run\\index.html（如没有这个文件，打开
+  outputs\\run\\county\\county.html 县级总览），从那里可以打开全县和各镇（乡）的摸排工作簿、帮扶救助工作簿；
+  Excel 台账与网页在同一文件夹。
   生成的文件正被 Excel 或 WPS 打开时无法更新：运行前请先关闭它们。
 
 五、问题数据清单
