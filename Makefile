@@ -9,7 +9,10 @@ KERNEL := liushou
 DEMO   := outputs/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint typecheck lab bench bench-quick clean-outputs libreoffice
+LAB    := $(VENV)/.lab-installed
+CONSTRAINTS := constraints.txt
+
+.PHONY: help install demo test test-wheel lint typecheck lab lock wheelhouse bench bench-quick clean-outputs libreoffice
 
 help:  ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,22 +20,19 @@ help:  ## List the targets
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (liushou)" >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv, install the project and register the "liushou" Jupyter kernel
 
-demo: $(STAMP)  ## Build the sample county and run the whole batch on it (results in outputs/demo)
-	$(BIN)/liushou sample --out $(DEMO)/sample
-	$(BIN)/liushou run params/runs/sample.yaml
-	$(BIN)/liushou payroll --people $(DEMO)/run/clean/people.parquet --month 2018-01 --out $(DEMO)/payroll/高龄补贴_2018-01.parquet
-	$(BIN)/liushou share $(DEMO)/run --all
+demo: $(STAMP)  ## The sample county, the whole batch, a month's payroll, every department's copy (outputs/demo)
+	$(BIN)/liushou demo --out $(DEMO)
 
 test: $(STAMP)  ## Lint, type-check and run the whole test suite
-	$(BIN)/ruff check liushou_core tests bench
+	$(BIN)/ruff check liushou_core tests bench wheelhouse
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup; rc=$$?; [ $$rc -eq 5 ] && rc=0; exit $$rc
 
@@ -45,8 +45,8 @@ libreoffice:  ## Install LibreOffice Calc (headless) for the problem-list round-
 	@soffice --version
 
 lint: $(STAMP)  ## ruff check and format check
-	$(BIN)/ruff check liushou_core tests bench
-	$(BIN)/ruff format --check liushou_core tests bench
+	$(BIN)/ruff check liushou_core tests bench wheelhouse
+	$(BIN)/ruff format --check liushou_core tests bench wheelhouse
 
 typecheck: $(STAMP)  ## mypy on the package
 	$(BIN)/mypy
@@ -57,9 +57,28 @@ bench: $(STAMP)  ## Benchmarks: clean + payroll on the sample, 1M and 10M people
 bench-quick: $(STAMP)  ## The benchmarks on the sample county and 100,000 people (a few minutes)
 	$(BIN)/python bench/run.py --quick
 
-lab: $(STAMP)  ## Open JupyterLab on notebooks/ (installs JupyterLab on first use)
-	$(BIN)/python -m pip install --quiet -e '.[dev,lab]'
-	$(BIN)/jupyter lab notebooks/
+test-wheel: $(STAMP)  ## Build the wheel, install it in a clean venv outside the checkout, run liushou demo/init there
+	$(BIN)/python -m pytest -q -m wheel tests/test_wheel.py
+
+$(LAB): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev,dask,lab]'
+	@touch $(LAB)
+
+lab: $(LAB)  ## Open JupyterLab on the notebook templates (installs JupyterLab once)
+	$(BIN)/jupyter lab liushou_core/notebooks/
+
+lock:  ## Regenerate constraints.txt: the newest versions pyproject.toml allows, installed together and tested
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[dev,dask,lab]'
+	{ echo "# make lock: the versions make install, CI and make wheelhouse use (every extra; regenerate, then make test)"; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -viE '^(liushou|pip|setuptools|wheel) ?(==|@)'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf .lock-venv
+
+wheelhouse: $(STAMP)  ## Offline installer in dist/wheelhouse: the wheel and every dependency for Windows x64 and Linux
+	$(BIN)/python wheelhouse/build.py dist/wheelhouse
 
 clean-outputs:  ## Remove everything generated under outputs/ (keeps its README)
 	find outputs -mindepth 1 -not -name README.md -exec rm -rf {} +

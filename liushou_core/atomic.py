@@ -3,6 +3,12 @@
 A run killed at any moment leaves either the old file or the new one, never a half-written file that looks
 complete. The new file's bytes are flushed to the disk before it is moved into place, so that a power cut
 right after the move cannot leave an empty file under the final name either.
+
+On Windows a file that another program holds open — a 问题数据清单 or a ledger a cadre is reading in Excel or
+WPS — cannot be replaced (``PermissionError``, WinError 5 or 32). :func:`replace` then tries again for a
+moment (a virus scanner or the indexer lets go within a second) and otherwise raises
+:class:`FileInUseError`: one Chinese sentence naming the file and asking to close it. In a batch that fails
+the one workbook that writes the file; the other townships go on.
 """
 
 from __future__ import annotations
@@ -11,15 +17,47 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from liushou_core.errors import ConfigError, LiushouError
 
-from liushou_core.errors import ConfigError
+if TYPE_CHECKING:  # the workers and the command line import this module: pandas only where a frame is written
+    import pandas as pd
+
+#: How many times, and how many seconds apart, a replacement refused by the system is tried.
+REPLACE_ATTEMPTS = 8
+REPLACE_WAIT_S = 0.25
+
+
+class FileInUseError(LiushouError):
+    """Raised when an output cannot be replaced because another program holds it open (or it is read-only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        what = "文件夹" if self.path.is_dir() else "文件"
+        inside = "其中有文件" if self.path.is_dir() else ""
+        super().__init__(
+            f"无法更新{what}“{self.path}”：{inside}正被其他程序打开（或没有写入权限）。"
+            f"请先在 Excel/WPS 中关闭“{self.path.name}”{'中的文件' if inside else ''}，再重新运行"
+        )
+
+
+def replace(source: Path, target: Path) -> None:
+    """``os.replace(source, target)``, tried again briefly while the system refuses it; then
+    :class:`FileInUseError` naming ``target``."""
+    for attempt in range(REPLACE_ATTEMPTS):
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError:  # Windows: WinError 5 (access denied) or 32 (in use by another process)
+            if attempt + 1 == REPLACE_ATTEMPTS:
+                raise FileInUseError(Path(target)) from None
+            time.sleep(REPLACE_WAIT_S)
 
 
 @contextmanager
@@ -35,7 +73,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield tmp_path
         flush_to_disk(tmp_path)
-        os.replace(tmp_path, path)
+        replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
@@ -130,7 +168,7 @@ def replace_contents(fresh: Path, target: Path, *, keep: tuple[str, ...] = ()) -
     old.mkdir()
     for entry in list(target.iterdir()):
         if entry.name not in {*keep, old.name}:
-            os.replace(entry, old / entry.name)
+            replace(entry, old / entry.name)  # a 问题数据清单 open in Excel/WPS: one message naming it
     for entry in sorted(Path(fresh).iterdir(), key=lambda p: p.name == COMPLETE_MARKER):
         os.replace(entry, target / entry.name)  # the marker last
     shutil.rmtree(old, ignore_errors=True)

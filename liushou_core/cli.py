@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from liushou_core import __version__
-from liushou_core.errors import ConfigError, LiushouError
-from liushou_core.values.redact import redact_text
+from liushou_core.console import safe_console
+from liushou_core.errors import LiushouError
 
 if TYPE_CHECKING:  # pandas is imported by the commands that need it, so `liushou --help` starts fast
-    import pandas as pd
+    pass
 
 
 def _date(text: str) -> date:
@@ -67,35 +67,9 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_payroll(args: argparse.Namespace) -> int:
-    """Write the month's payroll parquet and the Excel 花名册 beside it; print a summary."""
-    from liushou_core.atomic import write_parquet
-    from liushou_core.rules.allowances import payroll
-    from liushou_core.workbooks.ledgers import write_payroll_ledger
-    from liushou_core.workbooks.rundata import read_people
+    from liushou_core.workbooks.roster import payroll_command
 
-    out = Path(args.out)
-    if out.suffix.lower() in (".xlsx", ".xls"):
-        raise ConfigError(f"--out 应为 parquet 文件（Excel 花名册另写在其旁边），而不是 {out}")
-    lines = payroll(read_people(Path(args.people)), args.month)
-    write_parquet(lines, out)
-    excel = write_payroll_ledger(out.with_suffix(".xlsx"), lines, args.month)
-    print(payroll_summary(lines, args.month))
-    print(f"已写出：{out}、{excel}")
-    return 0
-
-
-def payroll_summary(lines: pd.DataFrame, month: str) -> str:
-    """What ``liushou payroll`` prints: the county's people and yuan, then each tier's."""
-    from liushou_core.values.divisions import COUNTY_NAME
-    from liushou_core.values.periods import month_label
-
-    total = int(lines["amount"].sum()) if len(lines) else 0
-    text = [f"{COUNTY_NAME}{month_label(month)}高龄补贴：共 {len(lines)} 人，合计 {total:,} 元"]
-    # tiers in age order, each with its monthly amount (≤ 3 tiers)
-    by_tier = lines.sort_values("age", kind="stable").groupby("tier", sort=False)["amount"]
-    for tier, amounts in by_tier:
-        text.append(f"  {tier}：{len(amounts)} 人 × {amounts.iloc[0]} 元 = {int(amounts.sum()):,} 元")
-    return "\n".join(text)
+    return payroll_command(Path(args.people), args.month, Path(args.out))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -112,6 +86,22 @@ def _cmd_share(args: argparse.Namespace) -> int:
 
     departments = [p.name for p in load_profiles()] if args.all else list(args.department)
     return share_command(args.run_dir, departments, out=args.out)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from liushou_core.demo import demo_command
+
+    return demo_command(args.out)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from liushou_core.workspace import GUIDE_FILE, init_workspace
+
+    run_file = init_workspace(args.folder)
+    print(
+        f"已建立工作文件夹 {args.folder}：规则在 params，运行参数 {run_file}；请先阅读 {args.folder / GUIDE_FILE}"
+    )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -199,17 +189,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="共享文件的上级文件夹（默认 RUN_DIR/../shared/<运行文件夹名>）"
     )
     p.set_defaults(func=_cmd_share)
+
+    p = sub.add_parser("demo", help="在样本县上演示全部流程：报表 → 整县批处理 → 补贴花名册 → 各部门共享文件")
+    p.add_argument(
+        "--out", type=Path, default=Path("liushou-demo"), help="输出文件夹（默认当前文件夹下的 liushou-demo）"
+    )
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("init", help="为本县建立工作文件夹：规则副本、运行参数、报表和结果文件夹、使用说明")
+    p.add_argument("folder", type=Path, metavar="DIR", help="新的工作文件夹")
+    p.set_defaults(func=_cmd_init)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_console()
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
     except LiushouError as exc:
-        print(f"错误：{redact_text(str(exc))}", file=sys.stderr)  # a message may quote a value: no whole ID
+        print(f"错误：{_redact(str(exc))}", file=sys.stderr)  # a message may quote a value: no whole ID
         return 2
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -236,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _internal_error(exc: Exception) -> int:
     """A bug: one line for the user, the traceback kept for the maintainers."""
     print(
-        f"错误：程序内部错误（{type(exc).__name__}：{_short(redact_text(str(exc)))}）。{_keep_traceback()}",
+        f"错误：程序内部错误（{type(exc).__name__}：{_short(_redact(str(exc)))}）。{_keep_traceback()}",
         file=sys.stderr,
     )
     return 3
@@ -265,6 +266,14 @@ def _os_error(exc: OSError) -> str:
     )
 
 
+def _redact(text: str) -> str:
+    """ID and phone numbers in a message masked (:func:`liushou_core.values.redact.redact_text`). Imported
+    here, when there is an error to show: it imports pandas, which ``liushou --help`` need not wait for."""
+    from liushou_core.values.redact import redact_text
+
+    return redact_text(text)
+
+
 def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -278,7 +287,7 @@ def _keep_traceback() -> str:
         fd, name = tempfile.mkstemp(prefix="liushou-error-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8") as log:
             # the log is read by maintainers, not by the people in the data: values in it are masked too
-            log.write(redact_text(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}"))
+            log.write(_redact(f"liushou {__version__}\n{' '.join(sys.argv)}\n\n{traceback.format_exc()}"))
     except OSError:
         return "请把这条信息和所用的输入文件报告给维护人员"
     return f"请把这条信息和文件 {name} 报告给维护人员"

@@ -1,5 +1,11 @@
-"""The one place that defines where things live: package data and the params/ folder (a run's folder is
-:mod:`liushou_core.runfolder`'s)."""
+"""The one place that defines where things live: package data, the rules (params) folder and the notebook
+templates (a run's folder is :mod:`liushou_core.runfolder`'s).
+
+The default rules (``params/``), the notebook templates (``notebooks/``) and the reference tables
+(``data/``) are package data: they ship inside the wheel and are found with :mod:`importlib.resources`,
+so an installed package works from any folder. A county's own copy of the rules (``liushou init`` makes
+one) is used when ``LIUSHOU_PARAMS`` names it; ``liushou run`` sets that from a run file's ``params:`` key.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,57 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = PACKAGE_DIR / "data"
+#: The environment variable naming a county's own rules folder (used by every process of a run).
+PARAMS_ENV = "LIUSHOU_PARAMS"
+
+
+def _package_folder(name: str) -> Path:
+    """A folder of package data as a real path (the package is installed as files, never zipped)."""
+    found = files("liushou_core").joinpath(name)
+    if not isinstance(found, Path):  # pragma: no cover - a zipped install: not supported
+        raise RuntimeError(f"liushou_core/{name} is not a folder on disk: install the package unzipped")
+    return found.resolve()
+
+
+PACKAGE_DIR = _package_folder(".")
+DATA_DIR = _package_folder("data")
+#: The default rules shipped with the package.
+DEFAULT_PARAMS_DIR = _package_folder("params")
+#: The notebook templates of the township and county workbooks.
+NOTEBOOKS_DIR = _package_folder("notebooks")
+#: The folder that holds the package: the checkout in development (bench/ and outputs/ live there).
 REPO_DIR = PACKAGE_DIR.parent
 
 
 def params_dir() -> Path:
-    """The folder of dated parameter files: ``$LIUSHOU_PARAMS`` if set, else ``params/`` of the checkout."""
-    env = os.environ.get("LIUSHOU_PARAMS")
-    return Path(env) if env else REPO_DIR / "params"
+    """The folder of dated parameter files: ``$LIUSHOU_PARAMS`` if set, else the package's default rules."""
+    env = os.environ.get(PARAMS_ENV)
+    return Path(env) if env else DEFAULT_PARAMS_DIR
+
+
+@contextmanager
+def rules_from(folder: Path | None) -> Iterator[None]:
+    """While the block runs, this process and every process it starts read the rules in ``folder``.
+
+    ``None`` changes nothing (``LIUSHOU_PARAMS``, if set, or the default rules stay in use).
+    """
+    if folder is None:
+        yield
+        return
+    before = os.environ.get(PARAMS_ENV)
+    os.environ[PARAMS_ENV] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(PARAMS_ENV, None)
+        else:
+            os.environ[PARAMS_ENV] = before
 
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')

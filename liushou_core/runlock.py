@@ -21,7 +21,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +33,7 @@ LOCK_NAME = ".liushou.lock"
 #: Seconds a command waits for the workers of a dead holder to stop before it gives up.
 STALE_WAIT_S = 20.0
 _POLL_S = 0.2
+_WINDOWS_LOCK_OFFSET = 1 << 30
 
 _held: dict[Path, int] = {}  # lock file → open descriptor, for the locks this process holds
 
@@ -145,7 +146,12 @@ def _try_lock(fd: int) -> bool:
         if sys.platform == "win32":  # pragma: no cover - Windows
             import msvcrt
 
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            # one byte far past the end: the holder's pid and command stay readable for the next command
+            os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+            try:
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            finally:
+                os.lseek(fd, 0, os.SEEK_SET)
         else:
             import fcntl
 
@@ -171,9 +177,11 @@ def _read_holder(path: Path) -> dict[str, Any]:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process exists (on Windows, where this cannot be asked safely, it is assumed to)."""
-    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it
-        return True
+    """Whether process ``pid`` is running (on Windows asked with ``OpenProcess``, never with a signal)."""
+    if sys.platform == "win32":  # pragma: no cover - Windows
+        import ctypes
+
+        return alive_windows(pid, ctypes.WinDLL("kernel32", use_last_error=True), ctypes.get_last_error)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -181,3 +189,29 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's live process
         return True
     return True
+
+
+#: Windows API values used by :func:`alive_windows`.
+PROCESS_QUERY_LIMITED_INFORMATION = 0x1000
+STILL_ACTIVE = 259
+ERROR_ACCESS_DENIED = 5
+
+
+def alive_windows(pid: int, kernel32: Any, last_error: Callable[[], int]) -> bool:
+    """Whether ``pid`` is running, asked of Windows' ``kernel32`` (``os.kill`` there would end it).
+
+    A process that cannot be opened is gone, unless the refusal is "access denied" (another user's live
+    process); one that can be opened is alive while its exit code is ``STILL_ACTIVE``.
+    """
+    import ctypes
+
+    handle = kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return bool(last_error() == ERROR_ACCESS_DENIED)
+    try:
+        code = ctypes.c_ulong(0)
+        if not kernel32.GetExitCodeProcess(handle, ctypes.pointer(code)):
+            return True  # cannot tell: keep waiting rather than take a live run's folder
+        return code.value == STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)

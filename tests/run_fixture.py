@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pandas as pd
 from person_frames import make_id, person_frame
 
@@ -237,3 +238,28 @@ def fake_clean(
     for source in inputs:
         for f in Path(source).iterdir():
             shutil.copy2(f, out / f.name)
+
+
+STUB_PARAMETERS = 'township = ""\nrun_dir = "."\nout_dir = "."'
+
+
+def stub_templates(
+    folder: Path, cell: str, *, parameters: str = STUB_PARAMETERS, heading: bool = False
+) -> Path:
+    """Stand-in workbook templates (investigation, assistance, county) that run ``cell`` after setting ``KIND``:
+    they start in a second (no pandas), so a test of the runner does not wait for real workbooks."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind in ("investigation", "assistance", "county"):
+        params = nbformat.v4.new_code_cell(parameters)
+        params.metadata["tags"] = ["parameters"]
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(cell)]
+        if heading:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"# {kind}"))
+        nb.metadata["kernelspec"] = {
+            "name": "liushou",
+            "display_name": "Python (liushou)",
+            "language": "python",
+        }
+        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
+    return folder

@@ -31,6 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from return_files import csv_text, write_xlsx
+from run_fixture import stub_templates as shared_stub_templates
 
 from liushou_core import cli
 from liushou_core.batch import run as batch
@@ -925,19 +926,7 @@ Path(out_dir, KIND + ".xlsx").write_text(township or "county", encoding="utf-8")
 
 def stub_templates(folder: Path) -> Path:
     """Notebooks that start fast and only write a file, standing in for the real workbooks."""
-    folder.mkdir(parents=True)
-    for kind in ("investigation", "assistance", "county"):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(STUB)]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
+    return shared_stub_templates(folder, STUB)
 
 
 @pytest.mark.slow

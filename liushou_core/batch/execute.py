@@ -6,7 +6,8 @@ the internet (nbconvert's ``lab`` template links require.js, MathJax and Mermaid
 here drops those blocks). Readers see no code: input cells are excluded, and the parameters papermill
 injected are shown as a small table with Chinese labels.
 
-Both functions write atomically: a temporary file beside the target, then ``os.replace``.
+Both functions write atomically: a temporary file beside the target, then :func:`liushou_core.atomic.replace`
+(which says in Chinese which file to close when another program holds it open).
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from typing import Any
 
 import nbformat
 
-from liushou_core.errors import ConfigError
+from liushou_core.atomic import replace
+from liushou_core.batch.kernelspec import KERNEL_NAME, ensure_kernel
 from liushou_core.values.redact import redact_text
 
-#: The Jupyter kernel that ``make install`` registers into the virtualenv.
-KERNEL_NAME = "liushou"
 #: Seconds a single cell may run before it is stopped (papermill's ``execution_timeout``).
 DEFAULT_CELL_TIMEOUT_S = 600
 
@@ -94,16 +94,9 @@ class NotebookExecutionError(Exception):
 
 
 def check_kernel(kernel_name: str = KERNEL_NAME) -> None:
-    """Raise :class:`ConfigError` if the Jupyter kernel is not installed (before any notebook starts)."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        raise ConfigError(
-            f"找不到 Jupyter 内核“{kernel_name}”。请运行 make install，"
-            f"或 python -m ipykernel install --sys-prefix --name {kernel_name}"
-        ) from None
+    """Before any notebook starts: the kernel exists and, for ``liushou``, starts this interpreter
+    (registered on first use, :mod:`liushou_core.batch.kernelspec`); :class:`ConfigError` if not."""
+    ensure_kernel(kernel_name)
 
 
 def execute_notebook(
@@ -154,7 +147,7 @@ def execute_notebook(
         failure = NotebookFailure("dead_kernel", "DeadKernelError", _short(str(exc)), *_running_cell(tmp))
     finally:
         if tmp.exists() and tmp.stat().st_size:
-            os.replace(tmp, out_ipynb)
+            replace(tmp, out_ipynb)
         tmp.unlink(missing_ok=True)
     if failure is not None:
         raise NotebookExecutionError(failure)
@@ -387,6 +380,6 @@ def export_html(ipynb: Path, html: Path, *, title: str | None = None) -> None:
     tmp = _temp_beside(html)
     try:
         tmp.write_text(body, encoding="utf-8")  # a new file: the usual permissions (umask)
-        os.replace(tmp, html)
+        replace(tmp, html)
     finally:
         tmp.unlink(missing_ok=True)

@@ -21,12 +21,11 @@ from liushou_core.batch.manifest import OK, NotebookRecord, fingerprint, sha256_
 from liushou_core.batch.settings import RunConfig
 from liushou_core.batch.task import Task
 from liushou_core.errors import ConfigError
-from liushou_core.paths import REPO_DIR, safe_name
+from liushou_core.paths import NOTEBOOKS_DIR, safe_name
 from liushou_core.runfolder import CHANGES_KIND, CHANGES_TITLE, NOTEBOOK_KINDS, logs_dir, work_dir
 from liushou_core.workbooks.rundata import RunData
 
 #: The notebook templates (``<kind>.ipynb``).
-NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 
 
 def township_kinds(config: RunConfig) -> dict[str, str]:

@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from liushou_core.batch.execute import export_html, recover_partial
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT, NotebookRecord, relative
+from liushou_core.batch.parentwatch import PIPE_ENV
 from liushou_core.batch.task import Task
 from liushou_core.batch.worker import PARENT_ENV
 from liushou_core.runlock import held_fds
@@ -73,7 +74,13 @@ def _start(task: Task, env: Mapping[str, str] | None = None) -> _Running:
     spec = Path(task.result).with_suffix(".task.json")
     spec.write_text(json.dumps(asdict(task), ensure_ascii=False), encoding="utf-8")
     log = Path(task.log).open("wb")  # noqa: SIM115 - handed to the worker, closed in _finish
-    env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8", PARENT_ENV: str(os.getpid())}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "PYTHONIOENCODING": "utf-8",
+        PARENT_ENV: str(os.getpid()),
+        PIPE_ENV: "1",
+    }
     extra: dict[str, Any] = (
         # its own process group: a timeout stops the worker and its kernel; it holds the run's lock too
         {"start_new_session": True, "pass_fds": held_fds()}
@@ -82,7 +89,7 @@ def _start(task: Task, env: Mapping[str, str] | None = None) -> _Running:
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "liushou_core.batch.worker", "--worker", str(spec)],
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,  # never written: the worker stops when it closes (parentwatch)
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
@@ -114,6 +121,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def _finish(running: _Running, run_dir: Path, *, timed_out: bool) -> NotebookRecord:
     task = running.task
     running.log.close()
+    if running.process.stdin:  # the worker's watch pipe (parentwatch)
+        running.process.stdin.close()
     duration = round(time.monotonic() - running.start, 3)
     result_path = Path(task.result)
     error: dict[str, Any] | None

@@ -30,6 +30,7 @@ from typing import Protocol
 
 import pandas as pd
 
+from liushou_core.atomic import replace
 from liushou_core.batch.execute import KERNEL_NAME, check_kernel
 from liushou_core.batch.executors import Executor, LocalExecutor, make_executor
 from liushou_core.batch.manifest import (
@@ -62,6 +63,7 @@ from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_
 from liushou_core.cleaning.intake.problems import InputProblem, blocking, format_problems, input_problems
 from liushou_core.cleaning.streaming import stream_to_dir
 from liushou_core.errors import ConfigError
+from liushou_core.paths import rules_from
 from liushou_core.rounds.compare import compare_dirs
 from liushou_core.runfolder import (
     CHANGES_KIND,
@@ -116,7 +118,7 @@ def _clean(config: RunConfig, clean_fn: CleanFn) -> None:
         codebooks=list(config.codebooks),
     )
     if target.exists():
-        os.replace(target, old)
+        replace(target, old)  # a 问题数据清单 still open in Excel/WPS: one message naming the folder
     os.replace(fresh, target)
     if old.exists():
         shutil.rmtree(old)
@@ -194,7 +196,8 @@ def run_batch(
     township is not in the data, and :class:`~liushou_core.runlock.FolderLockedError` when another run
     is writing the same folder; a failing notebook is recorded, never raised.
     """
-    with folder_lock(config.output, "liushou run"):
+    # the run file's own rules (``params:``), for the cleaning here and for every worker and kernel
+    with folder_lock(config.output, "liushou run"), rules_from(config.params):
         _remove_temporary_files(config.output)  # a killed run's; no writer is left (they hold the lock)
         return _Batch(
             config, clean_fn=clean_fn, resume=resume, progress=progress, kernel_name=kernel_name,

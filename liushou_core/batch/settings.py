@@ -13,6 +13,8 @@ Keys (Chinese comments in ``params/runs/sample.yaml`` show a filled-in example):
     decisions: returns/回收清单     # optional, the folder (or one file) where the townships' filled-in
                                    # 问题数据清单 are collected; never inside the output folder
     codebooks: [params/extra.yaml] # optional, extra header/value aliases
+    params: params                 # optional, the county's own rules folder (default: LIUSHOU_PARAMS, else
+                                   # the rules shipped with the package; ``liushou init`` makes a copy)
     jobs: 2                        # optional, parallel notebooks (default: the core count)
     timeout: 600                   # optional, seconds per notebook (default 600; see batch.GRACE_S)
 
@@ -54,6 +56,7 @@ OPTIONAL_KEYS = (
     "previous",
     "decisions",
     "codebooks",
+    "params",
     "jobs",
     "timeout",
     "description",
@@ -80,6 +83,7 @@ class RunConfig:
     previous: Path | None = None
     decisions: Path | None = None
     codebooks: tuple[Path, ...] = ()
+    params: Path | None = None  # None: LIUSHOU_PARAMS, else the package's rules
     jobs: int | None = None  # None: the core count
     timeout: int = DEFAULT_TIMEOUT_S
     description: str = ""
@@ -174,6 +178,12 @@ def parse_run_config(data: Mapping[str, Any], *, source: Path, base: Path | None
     previous = _path(data.get("previous"), "previous", root, bad, must_exist=True, folder=True)
     decisions = _path(data.get("decisions"), "decisions", root, bad, must_exist=True)
     codebooks = tuple(_paths(data.get("codebooks"), "codebooks", root, bad, must_exist=True))
+    params = _path(data.get("params"), "params", root, bad, must_exist=True, folder=True)
+    if params is not None and not (params / "codebook.yaml").is_file():
+        bad(
+            "params",
+            f"“{params}”不是规则文件夹（其中没有 codebook.yaml）；可用 liushou init 生成一份规则副本",
+        )
     jobs = _int(data.get("jobs"), "jobs", bad, low=1, high=1024)
     timeout = _int(data.get("timeout"), "timeout", bad, low=1, high=MAX_TIMEOUT_S)
 
@@ -206,6 +216,7 @@ def parse_run_config(data: Mapping[str, Any], *, source: Path, base: Path | None
         previous=previous,
         decisions=decisions,
         codebooks=codebooks,
+        params=params,
         jobs=jobs,
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT_S,
         description=str(data.get("description") or ""),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from typing import Any
 from liushou_core.atomic import write_json
 from liushou_core.batch.execute import NotebookExecutionError, execute_notebook, export_html
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT
+from liushou_core.batch.parentwatch import stop_with_parent
 from liushou_core.batch.task import Task
 from liushou_core.values.redact import redact_text
 
@@ -64,14 +64,7 @@ def _stop_with_parent(poll_s: float = 1.0) -> None:
     """End this worker as soon as the run that started it is gone (killed): nobody would record its
     outcome, and it would hold the run's lock. Its kernel watches the worker the same way and ends too."""
     # the run's pid as the run gave it: the run may have died before this worker got here
-    parent = int(os.environ.get(PARENT_ENV) or os.getppid())
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(poll_s)
-        os._exit(3)
-
-    threading.Thread(target=watch, name="liushou-parent-watch", daemon=True).start()
+    stop_with_parent(int(os.environ.get(PARENT_ENV) or os.getppid()), poll_s=poll_s)
 
 
 def _error(kind: str, exc: BaseException) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core import __version__
-from liushou_core.atomic import fresh_folder
+from liushou_core.atomic import fresh_folder, replace
 from liushou_core.errors import ConfigError
 from liushou_core.ledger import label
 from liushou_core.paths import safe_name
@@ -346,7 +346,7 @@ def _replace_folder(fresh: Path, target: Path) -> None:
         old = target.with_name(f".{target.name}.old")
         if old.exists():
             shutil.rmtree(old)
-        os.replace(target, old)
+        replace(target, old)  # a page still open in Excel/WPS: one message naming the folder
         os.replace(fresh, target)
         shutil.rmtree(old)
     else:

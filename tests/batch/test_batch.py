@@ -16,7 +16,7 @@ import nbformat
 import openpyxl
 import pandas as pd
 import pytest
-from run_fixture import build_run, fake_clean, write_inputs
+from run_fixture import build_run, fake_clean, stub_templates, write_inputs
 
 from liushou_core.batch import plan, processes
 from liushou_core.batch import run as batch
@@ -92,27 +92,11 @@ print("完成", township)
 
 
 def _stub_templates(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind in ("investigation", "assistance", "county"):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell(
-            'county = ""\ntownship = ""\nreference_date = ""\npayroll_month = ""\nprevious_run = ""\n'
-            'run_dir = "."\nout_dir = "."'
-        )
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [
-            nbformat.v4.new_markdown_cell(f"# {kind}"),
-            params,
-            nbformat.v4.new_code_cell(f'KIND = "{kind}"'),
-            nbformat.v4.new_code_cell(STUB_CELL),
-        ]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
+    parameters = (
+        'county = ""\ntownship = ""\nreference_date = ""\npayroll_month = ""\nprevious_run = ""\n'
+        'run_dir = "."\nout_dir = "."'
+    )
+    return stub_templates(folder, STUB_CELL, parameters=parameters, heading=True)
 
 
 def _config(root: Path, **extra: Any) -> RunConfig:

@@ -7,13 +7,13 @@ are tiny stand-ins (no pandas) so the case measures the runner, not the workbook
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from run_fixture import build_run, fake_clean, write_inputs
+from run_fixture import build_run, fake_clean, stub_templates, write_inputs
 
 from liushou_core.batch.executors import (
     DaskExecutor,
@@ -39,19 +39,7 @@ if Path(run_dir, "break-" + (township or "county")).exists():
 
 
 def _templates(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for kind in ("investigation", "assistance", "county"):
-        nb = nbformat.v4.new_notebook()
-        params = nbformat.v4.new_code_cell('township = ""\nrun_dir = "."\nout_dir = "."')
-        params.metadata["tags"] = ["parameters"]
-        nb.cells = [params, nbformat.v4.new_code_cell(f'KIND = "{kind}"'), nbformat.v4.new_code_cell(STUB)]
-        nb.metadata["kernelspec"] = {
-            "name": "liushou",
-            "display_name": "Python (liushou)",
-            "language": "python",
-        }
-        nbformat.write(nb, str(folder / f"{kind}.ipynb"))
-    return folder
+    return stub_templates(folder, STUB)
 
 
 @pytest.fixture
@@ -154,3 +142,13 @@ def test_a_task_dask_starts_a_second_time_is_recorded_failed_and_not_run(tmp_pat
 def test_the_local_dask_cluster_allows_no_failures() -> None:
     with DaskExecutor()._client(1) as client:
         assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures) == 0
+
+
+def test_the_dask_executor_without_dask_installed_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed (it is an extra)
+    with pytest.raises(
+        ConfigError, match=r'--executor dask 需要安装 Dask：请运行 pip install "liushou\[dask\]"'
+    ):
+        make_executor("dask")

@@ -10,7 +10,7 @@ import yaml
 
 from liushou_core.batch.settings import DEFAULT_TIMEOUT_S, RunConfig, default_school_term, load_run_config
 from liushou_core.errors import ConfigError
-from liushou_core.paths import REPO_DIR
+from liushou_core.paths import DEFAULT_PARAMS_DIR
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_unquoted_yaml_dates_are_accepted(workdir: Path) -> None:
 
 def test_the_sample_params_file_is_valid_once_the_sample_exists(tmp_path: Path) -> None:
     (tmp_path / "outputs" / "demo" / "sample").mkdir(parents=True)
-    config = load_run_config(REPO_DIR / "params" / "runs" / "sample.yaml", base=tmp_path)
+    config = load_run_config(DEFAULT_PARAMS_DIR / "runs" / "sample.yaml", base=tmp_path)
     assert config.reference_date == date(2017, 12, 31)
     assert config.payroll_month == "2018-01"
     assert config.output == (tmp_path / "outputs" / "demo" / "run").resolve()
@@ -178,7 +178,7 @@ def test_a_checking_date_before_the_reference_date_or_a_bad_term_is_refused_in_c
 
 def test_the_sample_runs_school_term_is_the_one_its_payroll_month_falls_in(tmp_path: Path) -> None:
     (tmp_path / "outputs" / "demo" / "sample").mkdir(parents=True)
-    config = load_run_config(REPO_DIR / "params" / "runs" / "sample.yaml", base=tmp_path)
+    config = load_run_config(DEFAULT_PARAMS_DIR / "runs" / "sample.yaml", base=tmp_path)
     assert config.school_term == default_school_term(config.payroll_month) == "2017秋季"
     assert config.as_of == config.reference_date
 
