@@ -80,6 +80,7 @@ def chart_png(table: pd.DataFrame, title: str) -> bytes | None:
     # One distinct colour per segment (the theme's cycle has only the three category colours).
     palette = sns.color_palette("deep", max(len(counts.columns), 3)).as_hex()
     colors = {str(c): plots.CATEGORY_COLORS.get(str(c), palette[i]) for i, c in enumerate(counts.columns)}
+    colors.update(plots.ordered_colors(counts.columns))  # 高/差 red … 低/较好 green, 未采集 grey
     fig = plots.stacked_bars(counts, title=title, colors=colors)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
