@@ -80,6 +80,10 @@ DERIVED_LABELS: dict[str, str] = {
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The footer of every printed page (Excel's codes: &C centre, &P this page, &N the number of pages).
+PAGE_FOOTER = "&C第 &P 页 / 共 &N 页"
+#: Width of a title character against a body character (14 pt bold over 10 pt, with some room).
+_TITLE_SCALE = 1.5
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -193,10 +197,16 @@ class _Formats:
         self.total_text = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6"})
         self.total_money = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6",
                                           "num_format": "#,##0"})  # fmt: skip
+        # A summed count column keeps its body's format in 小计/合计 rows: one number format per column.
+        self.sub_number = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#F2F2F2"})
+        self.total_number = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6"})
         self.footer = wb.add_format(footer)
         # Titles, headers, 小计 labels and footers can carry names from data too: quoted like cells.
         quote = {"quote_prefix": True}
         self.title_q = wb.add_format({**title, **quote})
+        # A title wider than its sheet wraps onto more lines instead of being cut off at the last column.
+        self.title_wrap = wb.add_format({**title, "text_wrap": True})
+        self.title_wrap_q = wb.add_format({**title, "text_wrap": True, **quote})
         self.header_q = wb.add_format({**header, **quote})
         self.sub_text_q = wb.add_format({**sub_text, **quote})
         self.footer_q = wb.add_format({**footer, **quote})
@@ -254,14 +264,19 @@ def _write_sheet(
     row_unit: str | None,
 ) -> None:
     ncols = max(len(df.columns), 1)
+    widths = _column_widths(df, kinds, headers, wide_label=bool(subtotal_by or total_row))
     row = 0
     if title:
-        title_format = f.title_q if needs_quote(title) else f.title
+        lines = _title_lines(title, sum(widths))
+        if lines > 1:
+            title_format = f.title_wrap_q if needs_quote(title) else f.title_wrap
+        else:
+            title_format = f.title_q if needs_quote(title) else f.title
         if ncols > 1:
             ws.merge_range(0, 0, 0, ncols - 1, title, title_format)
         else:
             ws.write_string(0, 0, title, title_format)
-        ws.set_row(0, 24)
+        ws.set_row(0, 24 * lines)
         row = 1
     header_row = row
     for c, h in enumerate(headers):
@@ -299,7 +314,8 @@ def _write_sheet(
             for c in sum_idx:
                 rng = f"{xl_rowcol_to_cell(start, c)}:{xl_rowcol_to_cell(row - 1, c)}"
                 cached = pd.to_numeric(block.iloc[:, c], errors="coerce").sum()
-                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", f.sub_money, _num(cached))
+                sub_format = f.sub_money if kinds[c] == "money" else f.sub_number
+                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", sub_format, _num(cached))
             row += 1
     last_data = row - 1
 
@@ -310,11 +326,12 @@ def _write_sheet(
                 ws.write_blank(row, c, None, f.total_text)
         for c in sum_idx:
             cached = pd.to_numeric(df.iloc[:, c], errors="coerce").sum()
+            total_format = f.total_money if kinds[c] == "money" else f.total_number
             if last_data >= first_data:
                 rng = f"{xl_rowcol_to_cell(first_data, c)}:{xl_rowcol_to_cell(last_data, c)}"
-                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", f.total_money, _num(cached))
+                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", total_format, _num(cached))
             else:
-                ws.write_number(row, c, 0, f.total_money)
+                ws.write_number(row, c, 0, total_format)
         row += 1
 
     for line in footers:
@@ -327,7 +344,18 @@ def _write_sheet(
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
+    # The payroll runs to dozens of printed pages: each says which page of how many it is.
+    ws.set_footer(PAGE_FOOTER)
     ws.autofilter(header_row, 0, max(last_data, header_row), ncols - 1)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
+
+
+def _column_widths(
+    df: pd.DataFrame, kinds: list[str], headers: list[str], *, wide_label: bool
+) -> list[float]:
+    """Each column's width (Excel's units, about one Latin character), fitted to its header and first values."""
+    out: list[float] = []
     for c, col in enumerate(df.columns):
         sample = df[col].head(2000)
         widths = [_display_width(headers[c])]
@@ -335,9 +363,16 @@ def _write_sheet(
             widths.append(10)
         else:
             widths.extend(_display_width(v) for v in sample if not _is_missing(v))
-        if c == label_col and (subtotal_by or total_row):
+        if c == 0 and wide_label:
             widths.append(_display_width("合计（00000人）"))
-        ws.set_column(c, c, min(max(widths) + 2, 50))
+        out.append(min(max(widths) + 2, 50))
+    return out or [10.0]
+
+
+def _title_lines(title: str, sheet_width: float) -> int:
+    """How many lines the title needs across the sheet's columns (14 pt bold against the 10 pt body)."""
+    needed = _display_width(title) * _TITLE_SCALE
+    return max(1, math.ceil(needed / max(sheet_width, 1.0)))
 
 
 def _num(value: Any) -> float | int:
@@ -411,4 +446,12 @@ def write_ledger(
     return path
 
 
-__all__ = ["DERIVED_LABELS", "FIELD_LABELS", "label", "needs_quote", "safe_sheet_name", "write_ledger"]
+__all__ = [
+    "DERIVED_LABELS",
+    "FIELD_LABELS",
+    "PAGE_FOOTER",
+    "label",
+    "needs_quote",
+    "safe_sheet_name",
+    "write_ledger",
+]
