@@ -15,7 +15,6 @@ others go on, on a cluster as on one machine.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from liushou_core.batch.manifest import FAILED, NotebookRecord
+from liushou_core.batch.progress import Progress
 from liushou_core.errors import ConfigError
 
 OnDone = Callable[[Any, NotebookRecord], None]
@@ -136,7 +136,6 @@ class DaskExecutor:
         if not tasks:
             return
         from distributed import as_completed
-        from tqdm import tqdm
 
         with self._client(jobs) as client:
             # Notebooks are not pure functions of their arguments (they read the run folder): never cached,
@@ -148,9 +147,7 @@ class DaskExecutor:
                 for i, t in enumerate(tasks)
             }
             failures = 0
-            with tqdm(
-                total=len(tasks), desc=description, unit="本", disable=not progress, file=sys.stderr
-            ) as bar:
+            with Progress(len(tasks), description, enabled=progress) as bar:
                 for future in as_completed(futures):
                     task = futures[future]
                     try:
@@ -159,8 +156,7 @@ class DaskExecutor:
                         record = _lost(task, run_dir, exc)
                     failures += record.status == FAILED
                     on_done(task, record)
-                    bar.update(1)
-                    bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+                    bar.advance(failures)
 
 
 def _lost(task: Any, run_dir: Path, exc: BaseException) -> NotebookRecord:
