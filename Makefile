@@ -28,7 +28,7 @@ install: $(STAMP)  ## Create .venv, install the project and register the "liusho
 demo: $(STAMP)  ## Build the sample county and run the whole batch on it (results in outputs/demo)
 	$(BIN)/liushou sample --out $(DEMO)/sample
 	$(BIN)/liushou run params/runs/sample.yaml
-	$(BIN)/liushou payroll --people $(DEMO)/run/clean/people.parquet --month 2018-01 --out $(DEMO)/payroll/高龄补贴_2018-01.parquet
+	$(BIN)/liushou payroll --people $(DEMO)/run/clean/people.parquet --month 2018-01 --out $(DEMO)/run/payroll/高龄补贴_2018-01.parquet
 	$(BIN)/liushou share $(DEMO)/run --all
 
 test: $(STAMP)  ## Lint, type-check and run the whole test suite

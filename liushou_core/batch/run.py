@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from liushou_core import __version__
 from liushou_core.batch.execute import KERNEL_NAME
 from liushou_core.batch.executors import Executor, LocalExecutor
+from liushou_core.batch.frontpage import FRONT_PAGE, write_front_page
 from liushou_core.batch.manifest import (
     FAILED,
     OK,
@@ -62,6 +63,7 @@ from liushou_core.batch.manifest import (
     sha256_file,
     write_manifest,
 )
+from liushou_core.batch.progress import Progress
 from liushou_core.batch.settings import RunConfig
 from liushou_core.errors import ConfigError
 from liushou_core.paths import REPO_DIR, safe_name
@@ -487,12 +489,10 @@ def run_tasks(
 
     ``env`` is added to the workers' environment (:mod:`liushou_core.batch.warmkernel` passes its kernel spec).
     """
-    from tqdm import tqdm
-
     queue = deque(tasks)
     running: list[_Running] = []
     failures = 0
-    with tqdm(total=len(tasks), desc=description, unit="本", disable=not progress, file=sys.stderr) as bar:
+    with Progress(len(tasks), description, enabled=progress) as bar:
         try:
             while queue or running:
                 while queue and len(running) < jobs:
@@ -509,8 +509,7 @@ def run_tasks(
                     record = _finish(item, run_dir, timed_out=timed_out)
                     failures += record.status != OK
                     on_done(item.task, record)
-                    bar.update(1)
-                    bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+                    bar.advance(failures)
         finally:
             for item in running:  # interrupted (Ctrl-C): leave no worker or kernel behind
                 _stop(item.process)
@@ -771,6 +770,7 @@ def _run_batch(
 
     manifest.finished = _now()
     write_manifest(manifest, run_dir)
+    write_front_page(run_dir)
     shutil.rmtree(run_dir / ".work", ignore_errors=True)
     return result
 
@@ -811,6 +811,8 @@ def format_report(result: BatchResult, county: str) -> str:
     for place, rec in m.failed():
         message = (rec.error or {}).get("message") or rec.status
         lines.append(f"失败：{place} {rec.kind}：{message}（日志 {result.run_dir / rec.log}）")
+    if (result.run_dir / FRONT_PAGE).exists():
+        lines.append(f"运行首页：{result.run_dir / FRONT_PAGE}")
     county_html = county_dir(result.run_dir) / f"{COUNTY_KIND}.html"
     if county_html.exists():
         lines.append(f"县级总览：{county_html}")

@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from liushou_core import __version__
+from liushou_core.batch.frontpage import write_front_page
 from liushou_core.batch.manifest import MANIFEST_NAME
 from liushou_core.errors import ConfigError
-from liushou_core.paths import safe_name
+from liushou_core.paths import safe_name, shared_dir
 from liushou_core.share.masking import MASKING_RULES, mask_list, mask_summary
 from liushou_core.share.profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
 from liushou_core.share.render import Block, Page, chart_png, page_html, write_page_ledger
@@ -96,8 +97,7 @@ def read_run_settings(run_dir: Path) -> RunSettings:
 
 def default_out(run_dir: Path) -> Path:
     """``RUN_DIR/../shared/<run folder name>``: the shared copies of a run, beside (not inside) it."""
-    run_dir = Path(run_dir).resolve()
-    return run_dir.parent / "shared" / safe_name(run_dir.name)
+    return shared_dir(run_dir)
 
 
 def bundle_dir(out: Path, profile: DepartmentProfile) -> Path:
@@ -396,6 +396,7 @@ def share_command(run_dir: Path, departments: Sequence[str], *, out: Path | None
     """``liushou share``: build each department's copy and print where it went."""
     for result in share_run(run_dir, departments, out=out):
         print(f"已生成 {result.describe()}")
+    write_front_page(run_dir)  # the run's front page now links the copies
     print("身份证号、电话号码已遮盖，人员名单只含各部门配置的列；请通过安全渠道发送。")
     return 0
 
