@@ -42,7 +42,7 @@ FLOOR_CELL = """\
 import pandas as pd
 from matplotlib.figure import Figure
 from liushou_core.workbooks import plots
-from liushou_core.workbooks import workbook
+from liushou_core.workbooks import ledgers  # imports every module of the workbooks, as the notebooks do
 plots.setup_theme()
 figures = []
 for i in range(N_PLOTS):

@@ -13,10 +13,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liushou_core import __version__
-from liushou_core.errors import LiushouError
+from liushou_core.errors import ConfigError, LiushouError
 from liushou_core.values.redact import redact_text
+
+if TYPE_CHECKING:  # pandas is imported by the commands that need it, so `liushou --help` starts fast
+    import pandas as pd
 
 
 def _date(text: str) -> date:
@@ -63,9 +67,35 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_payroll(args: argparse.Namespace) -> int:
-    from liushou_core.rules.allowances import payroll_command
+    """Write the month's payroll parquet and the Excel 花名册 beside it; print a summary."""
+    from liushou_core.atomic import write_parquet
+    from liushou_core.rules.allowances import payroll
+    from liushou_core.workbooks.ledgers import write_payroll_ledger
+    from liushou_core.workbooks.rundata import read_people
 
-    return payroll_command(people=args.people, month=args.month, out=args.out)
+    out = Path(args.out)
+    if out.suffix.lower() in (".xlsx", ".xls"):
+        raise ConfigError(f"--out 应为 parquet 文件（Excel 花名册另写在其旁边），而不是 {out}")
+    lines = payroll(read_people(Path(args.people)), args.month)
+    write_parquet(lines, out)
+    excel = write_payroll_ledger(out.with_suffix(".xlsx"), lines, args.month)
+    print(payroll_summary(lines, args.month))
+    print(f"已写出：{out}、{excel}")
+    return 0
+
+
+def payroll_summary(lines: pd.DataFrame, month: str) -> str:
+    """What ``liushou payroll`` prints: the county's people and yuan, then each tier's."""
+    from liushou_core.values.divisions import COUNTY_NAME
+    from liushou_core.values.periods import month_label
+
+    total = int(lines["amount"].sum()) if len(lines) else 0
+    text = [f"{COUNTY_NAME}{month_label(month)}高龄补贴：共 {len(lines)} 人，合计 {total:,} 元"]
+    # tiers in age order, each with its monthly amount (≤ 3 tiers)
+    by_tier = lines.sort_values("age", kind="stable").groupby("tier", sort=False)["amount"]
+    for tier, amounts in by_tier:
+        text.append(f"  {tier}：{len(amounts)} 人 × {amounts.iloc[0]} 元 = {int(amounts.sum()):,} 元")
+    return "\n".join(text)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

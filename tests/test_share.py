@@ -35,7 +35,15 @@ from liushou_core.share.profiles import find_profile, parse_profile
 from liushou_core.share.scan import mobiles_in, valid_ids_in
 from liushou_core.values.idcard import mask_id
 from liushou_core.values.redact import redact_series, redact_text
-from liushou_core.workbooks import workbook
+from liushou_core.workbooks.assistance import assistance_sections
+from liushou_core.workbooks.ledgers import (
+    assistance_footers,
+    assistance_sheets,
+    county_sheets,
+    investigation_sheets,
+    write_workbook_ledger,
+)
+from liushou_core.workbooks.rundata import load_run
 
 REFERENCE = dt.date(2017, 12, 31)
 HOSTILE_NAMES = ('=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)")
@@ -218,24 +226,20 @@ def test_formula_like_values_stay_text_in_the_problem_lists(run_dir: Path) -> No
 @pytest.mark.slow
 def test_formula_like_values_stay_text_in_the_workbook_ledgers(run_dir: Path, tmp_path: Path) -> None:
     # the calls the township and county notebooks make (notebooks/*.ipynb), on the hostile township
-    data = workbook.load_run(run_dir, "回马镇")
-    s = workbook.assistance_sections(
+    data = load_run(run_dir, "回马镇")
+    s = assistance_sections(
         data.people, payroll_month="2018-01", school_term="2017秋季", as_of="2017-12-31", place="回马镇"
     )
-    county = workbook.load_run(run_dir)
+    county = load_run(run_dir)
     written = [
-        workbook.write_workbook_ledger(
-            workbook.investigation_sheets(data), tmp_path / "i.xlsx", title="摸排"
-        ),
-        workbook.write_workbook_ledger(
-            workbook.assistance_sheets(s),
+        write_workbook_ledger(investigation_sheets(data), tmp_path / "i.xlsx", title="摸排"),
+        write_workbook_ledger(
+            assistance_sheets(s),
             tmp_path / "a.xlsx",
             title="帮扶",
-            footers=workbook.assistance_footers(s),
+            footers=assistance_footers(s),
         ),
-        workbook.write_workbook_ledger(
-            workbook.county_sheets(county, "大英县"), tmp_path / "c.xlsx", title="县"
-        ),
+        write_workbook_ledger(county_sheets(county, "大英县"), tmp_path / "c.xlsx", title="县"),
     ]
     texts = {t for path in written for t in assert_no_formulas(path)}
     assert set(HOSTILE_NAMES) <= texts
@@ -599,5 +603,5 @@ def test_a_register_that_fails_its_check_is_reported_without_whole_ids(run_dir: 
     (tmp_path / "clean").mkdir()
     broken.to_parquet(tmp_path / "clean" / "people.parquet")
     with pytest.raises(LiushouError) as err:
-        workbook.load_run(tmp_path)
+        load_run(tmp_path)
     assert not valid_ids_in(str(err.value))

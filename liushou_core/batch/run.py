@@ -630,7 +630,7 @@ def _run_batch(
     executor: Executor,
 ) -> BatchResult:
     from liushou_core.batch.execute import check_kernel
-    from liushou_core.workbooks.workbook import read_run
+    from liushou_core.workbooks.rundata import read_run
 
     check_kernel(kernel_name)
     templates_dir = notebooks_dir or NOTEBOOKS_DIR
@@ -777,7 +777,7 @@ def _run_batch(
 
 def _townships_in(data: Any) -> list[str]:
     """Townships with verified people (official code order), then those with only pending rows."""
-    from liushou_core.workbooks.workbook import townships_of
+    from liushou_core.workbooks.rundata import townships_of
 
     ordered = townships_of(data.people)
     if data.rows is not None:
@@ -790,7 +790,8 @@ def _townships_in(data: Any) -> list[str]:
 
 def format_report(result: BatchResult, county: str) -> str:
     """What the command prints at the end: the headline table, failures, and where the overview is."""
-    from liushou_core.workbooks.workbook import headline_by_township, read_run
+    from liushou_core.workbooks.headline import headline_by_township
+    from liushou_core.workbooks.rundata import read_run
 
     m = result.manifest
     lines = []

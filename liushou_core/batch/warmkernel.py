@@ -39,8 +39,18 @@ from typing import Any
 PRELOAD = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
-    "liushou_core.workbooks.workbook",
+    "liushou_core.workbooks.assistance",
+    "liushou_core.workbooks.overview",
+    "liushou_core.workbooks.display",
+    "liushou_core.workbooks.headline",
+    "liushou_core.workbooks.investigation",
+    "liushou_core.workbooks.ledgers",
+    "liushou_core.workbooks.payments",
     "liushou_core.workbooks.plots",
+    "liushou_core.workbooks.protection",
+    "liushou_core.workbooks.quality",
+    "liushou_core.workbooks.rulenotes",
+    "liushou_core.workbooks.rundata",
 )
 #: Environment variable with the template's socket, for the launcher.
 SOCKET_ENV = "LIUSHOU_WARM_KERNELS"

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from liushou_core.ledger import write_ledger
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.register import PersonLine
 from liushou_core.values.periods import completed_age, parse_term
@@ -198,22 +196,6 @@ def assistance_list(
     return EducationLine.validate(out.reset_index(drop=True), lazy=True)
 
 
-def write_education_list(path: Path, lines: pd.DataFrame) -> Path:
-    """The Excel 教育救助名单: 符合 with village subtotals and the total amount, then 待核实 and 不符合."""
-    cols = ["village", "name", "sex", "id_number", "age", "household_economy", "health", "schooling", "boarding",
-            "basis", "amount", "reason"]  # fmt: skip
-    sheets = {s: lines.loc[lines["status"] == s, cols] for s in STATUSES}
-    term = lines["term"].iloc[0] if len(lines) else ""
-    return write_ledger(
-        path,
-        {f"{k}（{term}）" if term else k: v for k, v in sheets.items()},
-        titles=f"教育救助名单（{term}）",
-        subtotal_by={f"符合（{term}）" if term else "符合": "village"},
-        money_columns=["amount"],
-        labels={"amount": "资助标准（元/年）"},
-    )
-
-
 __all__ = [
     "EducationLine",
     "STAGE_AMOUNTS",
@@ -221,5 +203,4 @@ __all__ = [
     "household_has",
     "is_disabled",
     "qualifying_basis",
-    "write_education_list",
 ]

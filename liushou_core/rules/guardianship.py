@@ -186,9 +186,4 @@ def hard_alerts(gap_list: pd.DataFrame) -> pd.DataFrame:
     return gap_list[gap_list["severity"] == "紧急"].reset_index(drop=True)
 
 
-def gap_sheets(gap_list: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """One list per problem, in severity order, named by its Chinese label (for ``excel.write_ledger``)."""
-    return {label: gap_list[gap_list["problem"] == code] for code, (label, _) in PROBLEMS.items()}
-
-
-__all__ = ["PROBLEMS", "GuardianshipGap", "gap_sheets", "gaps", "hard_alerts", "left_behind_children"]
+__all__ = ["PROBLEMS", "GuardianshipGap", "gaps", "hard_alerts", "left_behind_children"]

@@ -37,6 +37,7 @@ from liushou_core import __version__
 from liushou_core.batch.frontpage import write_front_page
 from liushou_core.batch.manifest import MANIFEST_NAME
 from liushou_core.errors import ConfigError
+from liushou_core.ledger import label
 from liushou_core.paths import safe_name, shared_dir
 from liushou_core.share.masking import MASKING_RULES, mask_list, mask_summary
 from liushou_core.share.profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
@@ -44,7 +45,9 @@ from liushou_core.share.render import Block, Page, chart_png, page_html, write_p
 from liushou_core.share.scan import check_folder
 from liushou_core.share.tables import DETAIL_LABELS, DETAILS, By, ShareData, list_table, summary_table
 from liushou_core.values.periods import month_label, parse_term
-from liushou_core.workbooks import workbook as wb
+from liushou_core.workbooks.assistance import assistance_sections
+from liushou_core.workbooks.rulenotes import references
+from liushou_core.workbooks.rundata import load_run, townships_of
 
 FORMAT = 1
 BUNDLE_FILE = "bundle.json"
@@ -148,8 +151,8 @@ class Context:
 def load_context(run_dir: Path, *, now: dt.datetime | None = None) -> Context:
     """Read a run's settings and register and run the rules once (county-wide)."""
     settings = read_run_settings(run_dir)
-    run = wb.load_run(run_dir)
-    sections = wb.assistance_sections(
+    run = load_run(run_dir)
+    sections = assistance_sections(
         run.people,
         payroll_month=settings.payroll_month,
         school_term=settings.school_term,
@@ -157,7 +160,7 @@ def load_context(run_dir: Path, *, now: dt.datetime | None = None) -> Context:
         place=settings.county,
     )
     data = ShareData(settings.county, settings.county, run, sections)
-    return Context(settings, data, tuple(wb.townships_of(run.people)), now or dt.datetime.now())
+    return Context(settings, data, tuple(townships_of(run.people)), now or dt.datetime.now())
 
 
 def cover_lines(ctx: Context, profile: DepartmentProfile, place: str) -> tuple[tuple[str, str], ...]:
@@ -197,11 +200,11 @@ def notice(profile: DepartmentProfile) -> str:
 def _block(req: TableRequest, section: str, data: ShareData, profile: DepartmentProfile) -> Block:
     spec = req.spec
     s = data.sections
-    footers = tuple(wb.references(s, spec.section)) if spec.section else ()
+    footers = tuple(references(s, spec.section)) if spec.section else ()
     if spec.kind == "list":
         raw = list_table(spec, data, programs=req.programs)
         masked = mask_list(raw, req.columns, names=profile.names)
-        labelled = masked.rename(columns={c: spec.labels.get(c) or wb.label(c) for c in masked.columns})
+        labelled = masked.rename(columns={c: spec.labels.get(c) or label(c) for c in masked.columns})
         return Block(section, spec.key, spec.note, labelled, labelled, "list", spec.unit, None, footers)
     by: By = "township" if req.detail == "county" else "village"
     shown = mask_summary(summary_table(spec, data, by, total=True, programs=req.programs)).reset_index()

@@ -1,6 +1,6 @@
 """The tables a department copy can hold: the catalogue that profiles pick from.
 
-Every table is built from the same package functions the internal workbooks use (:mod:`liushou_core.workbooks.workbook`
+Every table is built from the same package functions the internal workbooks use (:mod:`liushou_core.workbooks`
 and the rules behind it), on the same cleaned run, so a department sees the bureau's numbers — never a copy
 of an internal notebook or of its HTML.
 
@@ -27,8 +27,20 @@ import pandas as pd
 
 from liushou_core.ledger import label
 from liushou_core.rules.referrals import PROGRAMS
+from liushou_core.rules.visits import LEVELS
 from liushou_core.values.codebook import load_codebook
-from liushou_core.workbooks import workbook as wb
+from liushou_core.workbooks.assistance import AssistanceSections
+from liushou_core.workbooks.investigation import children_by, children_by_age_and_sex, counts_by_village
+from liushou_core.workbooks.overview import assistance_by_township
+from liushou_core.workbooks.payments import education_by_village, payroll_by_village
+from liushou_core.workbooks.protection import (
+    gaps_by_village,
+    referrals_by_village,
+    risk_by_village,
+    visits_by_level,
+)
+from liushou_core.workbooks.rundata import RunData, for_township
+from liushou_core.workbooks.tabulate import NOT_COLLECTED, TOTAL
 
 Detail = Literal["county", "township", "person"]
 #: Levels of detail, coarsest first; a profile's ``level`` is the finest it may receive.
@@ -38,9 +50,6 @@ DETAIL_LABELS: dict[str, str] = {
     "township": "各镇（乡）汇总（分村、社区）",
     "person": "人员名单（按镇乡）",
 }
-
-TOTAL = wb.TOTAL
-NOT_COLLECTED = wb.NOT_COLLECTED
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,8 @@ class ShareData:
 
     place: str
     county: str
-    run: wb.RunData
-    sections: wb.AssistanceSections
+    run: RunData
+    sections: AssistanceSections
 
     def for_township(self, township: str) -> ShareData:
         """The same data restricted to one township."""
@@ -62,12 +71,10 @@ class ShareData:
             return frame[frame["township"] == township].reset_index(drop=True)
 
         sections = replace(_map_frames(self.sections, only), place=township)
-        return ShareData(township, self.county, wb.for_township(self.run, township), sections)
+        return ShareData(township, self.county, for_township(self.run, township), sections)
 
 
-def _map_frames(
-    s: wb.AssistanceSections, fn: Callable[[pd.DataFrame], pd.DataFrame]
-) -> wb.AssistanceSections:
+def _map_frames(s: AssistanceSections, fn: Callable[[pd.DataFrame], pd.DataFrame]) -> AssistanceSections:
     """``s`` with ``fn`` applied to every rule output that lists people (every frame with a township)."""
     changes = {
         f.name: fn(value)
@@ -89,7 +96,7 @@ def _places(frame: pd.DataFrame, by: By) -> pd.DataFrame:
     return frame.assign(village=frame["township"], village_code=frame["township_code"])
 
 
-def _sections_by(s: wb.AssistanceSections, by: By) -> wb.AssistanceSections:
+def _sections_by(s: AssistanceSections, by: By) -> AssistanceSections:
     if by == "village":
         return s
     return _map_frames(s, lambda f: _places(f, by))
@@ -110,7 +117,7 @@ def _people_table(fn: Callable[..., pd.DataFrame]) -> Callable[[ShareData, By, b
 
 def _children_by(dimension: str) -> Callable[[ShareData, By, bool], pd.DataFrame]:
     def build(d: ShareData, by: By, total: bool) -> pd.DataFrame:
-        return _index_label(wb.children_by(_places(d.run.people, by), dimension, total=total), by)
+        return _index_label(children_by(_places(d.run.people, by), dimension, total=total), by)
 
     return build
 
@@ -203,23 +210,23 @@ def _referrals_by_place(d: ShareData, by: By, total: bool, programs: Sequence[st
     s = _sections_by(d.sections, by)
     if programs:
         s = replace(s, referrals=s.referrals[s.referrals["program_label"].isin(list(programs))])
-    table = wb.referrals_by_village(s, total=total)
+    table = referrals_by_village(s, total=total)
     if programs:
         table = table[[c for c in table.columns if c in programs or c in ("合计（人次）", "涉及人数")]]
     return _index_label(table, by)
 
 
 def _visits(d: ShareData, by: By, total: bool) -> pd.DataFrame:
-    return wb.visits_by_level(d.sections, total=total)
+    return visits_by_level(d.sections, total=total)
 
 
 def _assistance(d: ShareData, by: By, total: bool) -> pd.DataFrame:
     s = d.sections
     if by == "village":  # the county function counts per township: give it villages as its townships
         s = _map_frames(s, lambda f: f.assign(township=f["village"], township_code=f["village_code"]))
-        table = wb.assistance_by_township(s, TOTAL, total=total)
+        table = assistance_by_township(s, TOTAL, total=total)
         return table.rename_axis(label("village"))
-    return wb.assistance_by_township(s, TOTAL, total=total)
+    return assistance_by_township(s, TOTAL, total=total)
 
 
 # ------------------------------------------------------------------------------------------------ lists
@@ -254,7 +261,7 @@ def _education(status: str) -> Callable[[ShareData], pd.DataFrame]:
 
 def _risk(d: ShareData) -> pd.DataFrame:
     r = d.sections.risk
-    rank = r["risk_level"].map({lv: i for i, lv in enumerate(wb.LEVELS)})
+    rank = r["risk_level"].map({lv: i for i, lv in enumerate(LEVELS)})
     return r.assign(_r=rank).sort_values(["_r", "village_code", "id_number"]).drop(columns="_r")
 
 
@@ -293,9 +300,9 @@ class TableSpec:
 _SPECS: tuple[TableSpec, ...] = (
     # -- summaries
     TableSpec("三留守人员人数", "summary", "核实名册中各类留守人员人数（按认定条件）。",
-              _people_table(wb.counts_by_village), chart=True),
+              _people_table(counts_by_village), chart=True),
     TableSpec("儿童年龄性别", "summary", "留守儿童按年龄段（周岁）和性别。",
-              _people_table(wb.children_by_age_and_sex)),
+              _people_table(children_by_age_and_sex)),
     TableSpec("儿童就学情况", "summary", "留守儿童按就学情况；“未采集”为报表未填写。",
               _children_by("schooling"), chart=True),
     TableSpec("儿童寄宿情况", "summary", "留守儿童是否在校寄宿。", _children_by("boarding")),
@@ -310,13 +317,13 @@ _SPECS: tuple[TableSpec, ...] = (
               "三留守人员按家庭经济状况；一户有几种情况的在每种下各计一次，“人数合计”每人只计一次。",
               household_economy_by_place, chart=True),
     TableSpec("高龄补贴", "summary", "本月应发放的高龄补贴，按档次的人数和金额（元）。",
-              _sections_table(wb.payroll_by_village), section="payroll"),
+              _sections_table(payroll_by_village), section="payroll"),
     TableSpec("教育救助", "summary", "本学期教育救助：符合、待核实、不符合的人数和资助标准合计。",
-              _sections_table(wb.education_by_village), section="education", chart=False),
+              _sections_table(education_by_village), section="education", chart=False),
     TableSpec("监护问题", "summary", "留守儿童的监护问题，按问题种类（一名儿童可有几个问题）。",
-              _sections_table(wb.gaps_by_village), section="guardianship"),
+              _sections_table(gaps_by_village), section="guardianship"),
     TableSpec("分层分级", "summary", "留守儿童按风险等级（高、中、待评估、低）。",
-              _sections_table(wb.risk_by_village), section="visits", chart=True),
+              _sections_table(risk_by_village), section="visits", chart=True),
     TableSpec("走访情况", "summary", "各风险等级的走访周期、儿童人数和需走访人数（不分地区）。",
               _visits, section="visits"),
     TableSpec("转介线索", "summary", "符合某项救助保障条件、但没有享受记录的人次，按项目。",

@@ -11,18 +11,15 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from person_frames import person_frame
-from python_calamine import CalamineWorkbook
 
-from liushou_core.cli import main
 from liushou_core.errors import ParameterError
 from liushou_core.parameters import ParameterSet, load_parameters
 from liushou_core.paths import params_dir
-from liushou_core.rules.allowances import PayrollLine, age_cutoff, payroll, payroll_year
+from liushou_core.rules.allowances import PayrollLine, age_cutoff, payroll
 
 
 def paid(birth: str, month: str, params: ParameterSet | None = None) -> int:
@@ -208,139 +205,6 @@ def test_the_payroll_agrees_with_the_rule_written_out_person_by_person(
     lines = payroll(people, month).set_index("id_number")["amount"]
     for pid, birth in zip(people["id_number"], births, strict=True):
         assert int(lines.get(pid, 0)) == _reference_amount(birth, month)
-
-
-# ------------------------------------------------------------------------------------------ year view
-
-
-def year_row(birth: str, year: int, start: str | None = None) -> pd.Series:
-    people = person_frame([{"birth_date": birth}])
-    starts = {people.loc[0, "id_number"]: start} if start else None
-    view = payroll_year(people, year, start_months=starts)
-    return view.iloc[0] if len(view) else pd.Series(dtype=object)
-
-
-def test_without_a_missed_start_each_month_pays_what_is_due() -> None:
-    row = year_row("1928-03-15", 2018)
-    assert [row[f"2018-{m:02d}"] for m in range(1, 13)] == [25, 25, 25] + [120] * 9
-    assert (row["due_total"], row["paid_total"], row["arrears"], row["outstanding"]) == (1155, 1155, 0, 0)
-
-
-def test_a_missed_start_month_is_paid_as_arrears_in_the_month_payment_starts() -> None:
-    row = year_row("1938-04-15", 2018, start="2018-07")  # due from May 2018, first paid in July
-    assert [row[f"2018-{m:02d}"] for m in range(1, 13)] == [0, 0, 0, 0, 0, 0, 75, 25, 25, 25, 25, 25]
-    assert (row["arrears"], row["arrears_month"], row["paid_total"], row["due_total"]) == (
-        50,
-        "2018-07",
-        200,
-        200,
-    )
-
-
-def test_arrears_pay_each_missed_month_at_its_own_tier_without_top_up() -> None:
-    row = year_row("1928-03-15", 2018, start="2018-05")  # 80+ since the standard began, 90 in March 2018
-    assert row["2018-05"] == 25 * 12 + 25 * 3 + 120 + 120  # all of 2017 and Jan–Mar 2018 at 25, April at 120
-    assert row["paid_total"] == row["due_total"] + 25 * 12  # 2018's dues plus 2017's arrears
-
-
-def test_arrears_reach_back_into_the_previous_year() -> None:
-    row = year_row("1937-06-10", 2018, start="2018-02")  # due from July 2017
-    assert row["2018-01"] == 0
-    assert row["2018-02"] == 25 * 7 + 25  # July 2017 – January 2018 missed, February due
-    assert row["arrears"] == 175
-    assert row["paid_total"] == row["due_total"] - 25 + 175
-
-
-def test_months_missed_until_after_the_year_stay_outstanding() -> None:
-    row = year_row("1938-04-15", 2018, start="2019-03")
-    assert row["paid_total"] == 0
-    assert row["outstanding"] == row["due_total"] == 25 * 8
-    assert pd.isna(row["arrears_month"])
-
-
-def test_a_start_month_before_the_entitlement_changes_nothing() -> None:
-    row = year_row("1938-04-15", 2018, start="2017-01")
-    assert (row["paid_total"], row["due_total"], row["arrears"]) == (200, 200, 0)
-
-
-def test_people_due_nothing_in_the_year_are_not_in_the_year_view() -> None:
-    assert year_row("1950-01-01", 2018).empty
-
-
-# ------------------------------------------------------------------------------------------ command
-
-
-@pytest.fixture
-def register_file(tmp_path: Path) -> Path:
-    people = person_frame(
-        [
-            {"birth_date": "1930-01-01", "place": 0},
-            {"birth_date": "1925-06-01", "place": 0, "sex": "女"},
-            {"birth_date": "1917-02-01", "place": 1},
-            {"birth_date": "1936-08-08", "place": 2},
-            {"birth_date": "1927-12-12", "place": 3, "sex": "女"},
-            {"birth_date": "1950-03-03", "place": 3},
-            {"birth_date": "2009-09-09", "place": 2},
-        ]
-    )
-    path = tmp_path / "people.parquet"
-    people.to_parquet(path, index=False)
-    return path
-
-
-def test_the_payroll_command_writes_the_parquet_and_the_ledger(
-    register_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out" / "payroll_2018-04.parquet"
-    assert main(["payroll", "--people", str(register_file), "--month", "2018-04", "--out", str(out)]) == 0
-    lines = PayrollLine.validate(pd.read_parquet(out))
-    people = pd.read_parquet(register_file)
-    assert len(lines) == 5 and set(lines["id_number"]) <= set(people["id_number"])
-    printed = capsys.readouterr().out
-    assert f"共 {len(lines)} 人" in printed and f"合计 {int(lines['amount'].sum()):,} 元" in printed
-
-    book = CalamineWorkbook.from_path(str(out.with_suffix(".xlsx")))
-    assert book.sheet_names == ["汇总", "蓬莱镇", "隆盛镇"]
-    summary = book.get_sheet_by_name("汇总").to_python()
-    county_total = next(r for r in summary if str(r[0]).startswith("合计"))
-    assert county_total[-1] == lines["amount"].sum() and county_total[-2] == len(lines)
-    for township in ("蓬莱镇", "隆盛镇"):
-        rows = book.get_sheet_by_name(township).to_python()
-        total = next(r for r in rows if str(r[0]).startswith("合计"))
-        amount_col = rows[1].index("金额（元）")
-        assert total[amount_col] == lines.loc[lines["township"] == township, "amount"].sum()
-        assert (
-            sum(1 for r in rows if "小计" in str(r[0]))
-            == lines.loc[lines["township"] == township, "village"].nunique()
-        )
-
-
-def test_the_payroll_command_explains_a_missing_register(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    rc = main(
-        [
-            "payroll",
-            "--people",
-            str(tmp_path / "nope.parquet"),
-            "--month",
-            "2018-04",
-            "--out",
-            str(tmp_path / "x.parquet"),
-        ]
-    )
-    assert rc == 2
-    assert "nope.parquet" in capsys.readouterr().err
-
-
-def test_the_payroll_command_refuses_a_register_without_birth_dates(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "bad.parquet"
-    person_frame([{"birth_date": "1930-01-01"}]).drop(columns="birth_date").to_parquet(path)
-    rc = main(["payroll", "--people", str(path), "--month", "2018-04", "--out", str(tmp_path / "x.parquet")])
-    assert rc == 2
-    assert "birth_date" in capsys.readouterr().err
 
 
 def test_the_roster_lists_groups_in_numeric_order() -> None:

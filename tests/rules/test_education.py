@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 from person_frames import person_frame
-from python_calamine import CalamineWorkbook
 
 from liushou_core.errors import ConfigError
-from liushou_core.rules.education import EducationLine, assistance_list, household_has, write_education_list
+from liushou_core.rules.education import EducationLine, assistance_list, household_has
 
 
 def assess(term: str, **facts: Any) -> pd.Series:
@@ -123,32 +121,6 @@ def test_household_values_are_matched_as_whole_items(cell: str | None, expected:
 def test_an_unreadable_term_is_refused() -> None:
     with pytest.raises(ConfigError, match="2018秋季"):
         assistance_list(person_frame([{"birth_date": "2008-01-01"}]), "autumn")
-
-
-def test_the_education_list_is_written_as_a_ledger(tmp_path: Path) -> None:
-    people = person_frame(
-        [
-            {
-                "birth_date": "2008-01-01",
-                "household_economy": "低保户",
-                "schooling": "小学",
-                "boarding": "是",
-            },
-            {
-                "birth_date": "2006-01-01",
-                "household_economy": "低保户",
-                "schooling": "初中",
-                "boarding": "是",
-            },
-            {"birth_date": "2007-01-01", "household_economy": "一般", "schooling": "小学", "boarding": "否"},
-        ]
-    )
-    path = write_education_list(tmp_path / "edu.xlsx", assistance_list(people, "2018秋季"))
-    book = CalamineWorkbook.from_path(str(path))
-    assert [s.split("（")[0] for s in book.sheet_names] == ["符合", "不符合", "待核实"]
-    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
-    total = next(r for r in rows if str(r[0]).startswith("合计"))
-    assert total[rows[1].index("资助标准（元/年）")] == 2250
 
 
 def test_a_child_born_after_the_term_began_is_not_on_that_terms_list() -> None:

@@ -1,0 +1,84 @@
+"""How the notebooks show things: a workbook's title, tables (one header row, every row, Chinese text from
+the left) and the population pyramid."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from IPython.display import HTML, Markdown
+
+from liushou_core.values.periods import month_label
+from liushou_core.workbooks.assistance import AssistanceSections
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from pandas.io.formats.style import Styler
+
+
+def heading(
+    title: str,
+    township: str | None = None,
+    reference_date: str | None = None,
+    sections: AssistanceSections | None = None,
+) -> Markdown:
+    """A workbook's title as Markdown (shown by the notebook): place, title and reference date; with
+    ``sections``, also the payroll month, the school term and the checking date the rules ran for."""
+    place = f"{township} " if township else ""
+    facts = [f"认定基准日：{reference_date}"] if reference_date else []
+    if sections is not None:
+        facts += [
+            f"高龄补贴发放月份：{month_label(sections.month)}",
+            f"教育救助学期：{sections.term_label}",
+            f"监护、走访与转介核查日：{sections.as_of.isoformat()}",
+        ]
+    when = "\n\n" + "　｜　".join(facts) if facts else ""
+    return Markdown(f"# {place}{title}{when}")
+
+
+#: Above this many rows a table is shown as plain HTML: a styled table of a township's register would
+#: weigh megabytes in the notebook and its HTML copy.
+PLAIN_TABLE_ROWS = 500
+
+
+#: Text columns no longer than this (characters) are kept on one line in a table.
+SHORT_TEXT = 20
+
+
+def show(table: pd.DataFrame, *, index: bool = False) -> Styler | HTML | Markdown:
+    """A table for the notebook: one header row, thousands separators, dates as YYYY-MM-DD, every row.
+
+    With ``index`` the row labels (村、镇、项目…) become the first column; otherwise row numbers are hidden.
+    An empty list is shown as “（无）”.
+    """
+    flat = table.reset_index() if index else table
+    if len(flat) == 0:
+        return Markdown("（无）")
+    if len(flat) > PLAIN_TABLE_ROWS:
+        dates = [c for c in flat.columns if pd.api.types.is_datetime64_any_dtype(flat[c])]
+        plain = flat.assign(**{str(c): flat[c].dt.strftime("%Y-%m-%d") for c in dates})
+        return HTML(plain.to_html(index=False, na_rep="", border=0, classes="dataframe"))
+    return styled(flat)
+
+
+def styled(flat: pd.DataFrame) -> Styler:
+    """A table styled for reading, whatever its length (:func:`show` shows a long one plainly)."""
+    dates = [c for c in flat.columns if pd.api.types.is_datetime64_any_dtype(flat[c])]
+    text = [c for c in flat.columns if not pd.api.types.is_numeric_dtype(flat[c])]
+    # Names, villages and short codes stay on one line; only long texts (说明, 详情…) wrap.
+    short = [
+        c for c in text if c in dates or flat[c].astype("string").str.len().fillna(0).max() <= SHORT_TEXT
+    ]
+    style = flat.style.format(thousands=",", na_rep="").format("{:%Y-%m-%d}", subset=dates, na_rep="")
+    style = style.set_properties(subset=text, **{"text-align": "left"})  # Chinese text reads from the left
+    style = style.set_properties(subset=short, **{"white-space": "nowrap"})
+    style = style.set_table_styles({c: [{"selector": "th", "props": "text-align: left"}] for c in text})
+    return style.hide(axis="index")
+
+
+def pyramid(people: pd.DataFrame, place: str) -> Figure:
+    """The population pyramid of a county or township register."""
+    # matplotlib is imported when a chart is drawn: the ledgers and the department copies draw none here
+    from liushou_core.workbooks.plots import population_pyramid
+
+    return population_pyramid(people, title=f"{place}三留守人员年龄、性别结构")
