@@ -25,6 +25,8 @@ from typing import Any
 
 from liushou_core.atomic import write_text
 from liushou_core.batch.manifest import FAILED, OK, RUNNING, TIMEOUT, Manifest, read_manifest
+from liushou_core.errors import LiushouError
+from liushou_core.parameters import assumption_table, load_parameters
 from liushou_core.paths import safe_name, shared_dir
 
 FRONT_PAGE = "index.html"
@@ -276,12 +278,35 @@ SECTIONS = (
     ("townships", "各镇（乡）工作簿"),
     ("county", "县级总览与发放花名册"),
     ("shares", "部门共享件"),
+    ("confirm", "待确认事项"),
     ("inputs", "读入的报表"),
 )
 
 
+def _to_confirm_table(rows: Sequence[Mapping[str, str]]) -> str:
+    """The rules' assumptions the bureau must confirm, once each, with the value used meanwhile."""
+    if not rows:
+        return "<p>（无）</p>"
+    seen: dict[str, list[str]] = {}
+    for r in rows:
+        seen.setdefault(r["to_confirm"], []).append(f"{r['description']}：{r['value']}")
+    body = "".join(
+        f"<tr><td>{escape(question)}</td><td>{'<br>'.join(escape(v) for v in dict.fromkeys(values))}</td></tr>"
+        for question, values in seen.items()
+    )
+    return (
+        "<p>下列规则参数是暂定的，工作簿按右栏的值计算；请有关部门确认后告知，修改 params/ 中对应的文件即可。</p>"
+        f"<table><thead><tr><th>待确认</th><th>暂用的值</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def front_page_html(
-    manifest: Manifest, summary: Mapping[str, Any], files: RunFiles, *, generated: dt.datetime
+    manifest: Manifest,
+    summary: Mapping[str, Any],
+    files: RunFiles,
+    *,
+    generated: dt.datetime,
+    to_confirm: Sequence[Mapping[str, str]] = (),
 ) -> str:
     """The front page as one self-contained HTML document."""
     county = str(manifest.parameters.get("county") or "")
@@ -294,11 +319,12 @@ def front_page_html(
         "townships": _townships_table(manifest, summary, files),
         "county": _county_section(manifest, files),
         "shares": _shares_section(files),
+        "confirm": _to_confirm_table(to_confirm),
         "inputs": _inputs_table(manifest.inputs),
     }
     body = "\n".join(
         f"<h2 id='{key}'>{n}、{escape(name)}</h2>\n{content[key]}"
-        for n, (key, name) in zip("一二三四五六", SECTIONS, strict=True)
+        for n, (key, name) in zip("一二三四五六七", SECTIONS, strict=True)
     )
     return (
         "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
@@ -324,8 +350,17 @@ def write_front_page(run_dir: Path, *, now: dt.datetime | None = None) -> Path |
     manifest = read_manifest(run_dir)
     if manifest is None:
         return None
+    params_folder = manifest.config.get("params")
+    try:
+        to_confirm = assumption_table(load_parameters(Path(params_folder) if params_folder else None))
+    except LiushouError:  # the rules could not be read: the page still links the run's files
+        to_confirm = []
     html = front_page_html(
-        manifest, read_summary(run_dir), scan_run(run_dir), generated=now or dt.datetime.now().astimezone()
+        manifest,
+        read_summary(run_dir),
+        scan_run(run_dir),
+        generated=now or dt.datetime.now().astimezone(),
+        to_confirm=to_confirm,
     )
     path = run_dir / FRONT_PAGE
     write_text(html, path)

@@ -83,6 +83,7 @@ def test_the_front_page_says_what_the_run_is_and_is_marked_internal(tmp_path: Pa
     assert "2017-12-31" in html and "2018-01" in html
     assert "蓬莱镇.xlsx" in html and "ab" * 32 in html  # the returns by name and checksum
     assert "核实名册共有农村“三留守”人员 <b>7</b> 人" in html
+    assert "待确认事项" in html and "待县民政局确认" in html  # the rules' open questions, in plain Chinese
 
 
 def test_names_from_data_are_escaped_and_no_machine_path_or_remote_resource_appears(tmp_path: Path) -> None:
