@@ -30,6 +30,16 @@ def test_a_child_with_nobody_is_a_hard_alert_shown_first(
     assert assistance_overview(s).loc["无人监护（紧急）", "人数"] == 1
 
 
+def test_the_county_box_counts_the_alerts_per_township(sections: dict[str, AssistanceSections]) -> None:
+    county = sections["大英县"]
+    banner = alert_banner(county, by="township").data
+    expected = county.alerts.groupby("township").size()
+    assert f"紧急：{len(county.alerts)} 名" in banner
+    for town, n in expected.items():
+        assert f"{town} {n} 人" in banner
+    assert "镇（乡）会同村（社区）" in banner
+
+
 def test_a_township_without_alerts_says_so_and_counts_the_children_it_could_not_judge(
     run_dir: Path,
 ) -> None:
