@@ -30,7 +30,7 @@ from liushou_core.sample.county import build_county, write_county
 from liushou_core.share import BundleResult, PersonalDataLeak, load_profiles, scan_folder, share_run
 from liushou_core.share import bundle as bundle_module
 from liushou_core.share.bundle import bundle_dir, default_out, inside, township_files
-from liushou_core.share.masking import mask_list
+from liushou_core.share.masking import mask_list, mask_names
 from liushou_core.share.profiles import find_profile, parse_profile
 from liushou_core.share.scan import mobiles_in, valid_ids_in
 from liushou_core.values.idcard import mask_id
@@ -543,6 +543,18 @@ def test_a_list_keeps_only_allowed_columns_and_masks_ids_phones_and_numbers_in_t
         "委托监护人身份证号“510923********1230”无效",
     ]
     assert mask_list(frame, ["name"], names="surname").iloc[0, 0] == "张**"
+
+
+@pytest.mark.parametrize("name", ["廖一", "廖一二", "廖一二三", "欧阳娜娜", "廖"])
+def test_a_masked_name_does_not_tell_how_long_the_given_name_is(name: str) -> None:
+    # 廖** against 廖* told a reader how many characters the given name has: every name is 廖** now.
+    masked = mask_names(pd.Series([name], dtype="string")).iloc[0]
+    assert masked == f"{name[0]}**"
+
+
+def test_a_blank_name_stays_blank_when_masked() -> None:
+    masked = mask_names(pd.Series([pd.NA, ""], dtype="string"))
+    assert masked.isna().iloc[0] and masked.iloc[1] in ("", pd.NA)
 
 
 # ------------------------------------------------------------------------------------------------ profiles
