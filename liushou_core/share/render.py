@@ -61,6 +61,7 @@ class Page:
     section_notes: Mapping[str, str] = field(default_factory=dict)
     links: tuple[tuple[str, str], ...] = ()  # (text, relative href) of the county page's township pages
     back: str | None = None  # relative href of the cover page, on a township page
+    ledger: str | None = None  # relative href of the page's own Excel ledger
 
 
 def chart_png(table: pd.DataFrame, title: str) -> bytes | None:
@@ -102,6 +103,13 @@ table.cover th { text-align: left; width: 9em; vertical-align: top; }
 .notice { border: 2px solid #C00000; background: #FDECEA; padding: .6em 1em; margin: 1em 0; }
 .note { color: #444; } .refs { color: #666; font-size: 12px; }
 img { max-width: 100%; }
+td { text-align: left; } td.num { text-align: right; }
+p.nav a { margin-right: 1.5em; }
+@media print {
+  p.nav { display: none; } a { color: inherit; text-decoration: none; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
+}
 """
 
 
@@ -154,17 +162,26 @@ def _cover_html(page: Page) -> str:
 def page_html(page: Page) -> str:
     """The whole page as one self-contained HTML document (Chinese, no script, no remote resource)."""
     parts = [f"<h1>{escape(page.title)}</h1>"]
+    nav = []
     if page.back:
-        parts.append(f"<p><a href='{escape(page.back, quote=True)}'>← 返回封面和全县汇总</a></p>")
+        nav.append(f"<a href='{escape(page.back, quote=True)}'>← 返回封面和全县汇总</a>")
+    if page.ledger:
+        nav.append(f"<a href='{escape(page.ledger, quote=True)}'>本页表格的 Excel 文件</a>")
+    if nav:
+        parts.append(f"<p class='nav'>{'　'.join(nav)}</p>")
     parts.append(_cover_html(page))
     sections = list(dict.fromkeys(b.section for b in page.blocks))
     numerals = "一二三四五六七八九十"
-    if sections:
-        items = "".join(f"<li>{escape(s)}</li>" for s in sections)
+    if sections or page.links:
+        items = "".join(
+            f"<li><a href='#section-{n + 1}'>{escape(s)}</a></li>" for n, s in enumerate(sections)
+        )
+        if page.links:
+            items += "<li><a href='#townships'>各镇（乡）明细</a></li>"
         parts.append(f"<h2>目录</h2><ol>{items}</ol>")
     for n, section in enumerate(sections):
         mark = numerals[n] if n < len(numerals) else str(n + 1)
-        parts.append(f"<h2>{mark}、{escape(section)}</h2>")
+        parts.append(f"<h2 id='section-{n + 1}'>{mark}、{escape(section)}</h2>")
         if page.section_notes.get(section):
             parts.append(f"<p class='note'>{escape(page.section_notes[section])}</p>")
         for b in (b for b in page.blocks if b.section == section):
@@ -181,7 +198,7 @@ def page_html(page: Page) -> str:
         items = "".join(
             f"<li><a href='{escape(href, quote=True)}'>{escape(text)}</a></li>" for text, href in page.links
         )
-        parts.append(f"<h2>各镇（乡）明细</h2><ul>{items}</ul>")
+        parts.append(f"<h2 id='townships'>各镇（乡）明细</h2><ul>{items}</ul>")
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
