@@ -29,6 +29,8 @@ _TEXT_COLUMNS = tuple(label(c) for c in (*ID_COLUMNS, *PHONE_COLUMNS))
 _NOT_CHARTED = ("合计", "（元", "涉及", "周期")
 
 COVER_SHEET = "说明"
+#: Text columns no longer than this (characters) are kept on one line.
+_SHORT_TEXT = 20
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ table.cover th { text-align: left; width: 9em; vertical-align: top; }
 .notice { border: 2px solid #C00000; background: #FDECEA; padding: .6em 1em; margin: 1em 0; }
 .note { color: #444; } .refs { color: #666; font-size: 12px; }
 img { max-width: 100%; }
-td { text-align: left; } td.num { text-align: right; }
+td { text-align: left; } td.num { text-align: right; } td.nw { white-space: nowrap; }
 p.nav a { margin-right: 1.5em; }
 @media print {
   p.nav { display: none; } a { color: inherit; text-decoration: none; }
@@ -138,7 +140,11 @@ def _cells(s: pd.Series) -> pd.Series:
         text = s.dt.strftime("%Y-%m-%d").astype("string")
     else:
         text = s.astype("string")
-    return ("<td>" + _escaped(text.fillna("")) + "</td>").astype("string")
+    # Names, villages and codes stay on one line (a squeezed table broke names one character per line);
+    # only long texts (详情、说明) wrap.
+    short = bool(text.str.len().fillna(0).max() <= _SHORT_TEXT) if len(text) else True
+    cell = "<td class='nw'>" if short else "<td>"
+    return (cell + _escaped(text.fillna("")) + "</td>").astype("string")
 
 
 def table_html(frame: pd.DataFrame) -> str:
