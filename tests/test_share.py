@@ -33,10 +33,12 @@ from liushou_core.share import bundle as bundle_module
 from liushou_core.share.bundle import bundle_dir, default_out, inside, township_files
 from liushou_core.share.masking import mask_list, mask_names
 from liushou_core.share.profiles import find_profile, parse_profile
+from liushou_core.share.render import Block, Page, page_html
 from liushou_core.share.scan import mobiles_in, valid_ids_in
 from liushou_core.values.idcard import mask_id
 from liushou_core.values.redact import redact_series, redact_text
 from liushou_core.workbooks.assistance import assistance_sections
+from liushou_core.workbooks.display import FIRST_ROWS, PAGE_ROWS
 from liushou_core.workbooks.ledgers import (
     assistance_footers,
     assistance_sheets,
@@ -677,3 +679,14 @@ def test_a_register_that_fails_its_check_is_reported_without_whole_ids(run_dir: 
     with pytest.raises(LiushouError) as err:
         load_run(tmp_path)
     assert not valid_ids_in(str(err.value))
+
+
+def test_a_long_department_list_shows_its_count_by_village_and_first_rows_only() -> None:
+    # 乡村振兴局's 困难家庭人员名单 ran to 1,421 rows on 蓬莱镇's page.
+    frame = pd.DataFrame({"村（社区）": ["凉湾村委会", "红旗村委会"] * 600, "姓名": ["张**"] * 1200})
+    block = Block("困难家庭", "困难家庭人员名单", "说明", frame, frame, "list")
+    html = page_html(Page("页", (("接收部门", "县乡村振兴局"),), "仅供使用", (block,)))
+    rows = [t.count("<tr") - 1 for t in re.findall(r"<table>.*?</table>", html, flags=re.S)]
+    assert max(rows) <= PAGE_ROWS and FIRST_ROWS in rows
+    assert "共 1,200 行" in html and "Excel" in html
+    assert re.search(r"<td class='nw'>凉湾村委会</td><td class='num'>600</td>", html)

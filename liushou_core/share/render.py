@@ -21,6 +21,7 @@ import pandas as pd
 
 from liushou_core.ledger import label, write_ledger
 from liushou_core.share.masking import ID_COLUMNS, PHONE_COLUMNS
+from liushou_core.workbooks.display import FIRST_ROWS, PAGE_ROWS
 
 #: Integer columns that are not counts or money: never summed in a ledger's 合计 row.
 _NOT_ADDITIVE = {label("age"), label("interval_days"), label("days_overdue"), "走访周期（天）"}
@@ -160,6 +161,19 @@ def table_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _long_list_html(frame: pd.DataFrame) -> str:
+    """A list too long for a page: its rows per village and its first rows; the Excel file has them all."""
+    parts = [
+        f"<p class='note'><b>共 {len(frame):,} 行，网页只列出前 {FIRST_ROWS} 行；完整名单见本页的 Excel 文件。</b></p>"
+    ]
+    village = label("village")
+    if village in frame.columns:
+        counts = frame.groupby(frame[village].astype("string").fillna("（未填）"), sort=False).size()
+        parts.append(table_html(counts.rename_axis(village).reset_index(name="行数")))
+    parts.append(table_html(frame.head(FIRST_ROWS)))
+    return "".join(parts)
+
+
 def _cover_html(page: Page) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in page.cover)
     return f"<table class='cover'>{rows}</table><div class='notice'>{escape(page.notice)}</div>"
@@ -197,7 +211,7 @@ def page_html(page: Page) -> str:
                 parts.append(
                     f"<p><img alt='{escape(b.title, quote=True)}' src='data:image/png;base64,{data}'></p>"
                 )
-            parts.append(table_html(b.shown))
+            parts.append(_long_list_html(b.shown) if len(b.shown) > PAGE_ROWS else table_html(b.shown))
             if b.footers:
                 parts.append("".join(f"<p class='refs'>{escape(line)}</p>" for line in b.footers))
     if page.links:
