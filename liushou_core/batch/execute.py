@@ -62,7 +62,12 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
   .liushou-parameters td:first-child { font-weight: bold; padding-right: 1em; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left; }
   .jp-RenderedHTMLCommon td { min-width: 3.5em; }
+  @page { size: A4 landscape; margin: 12mm; }
   @media print {
+    /* long tables run on across pages instead of each jumping whole to a new page */
+    .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output
+      { break-inside: auto !important; page-break-inside: auto !important; overflow: visible !important; }
+    .jp-Notebook, main { max-width: none !important; padding: 0 !important; }
     h2, h3 { break-after: avoid; page-break-after: avoid; }
     tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
     .jp-RenderedHTMLCommon table { font-size: 9pt; }
