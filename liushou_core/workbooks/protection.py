@@ -84,11 +84,19 @@ def alert_banner(s: AssistanceSections, *, by: str = "village") -> HTML:
 
 
 def gaps_by_village(s: AssistanceSections, *, total: bool = True) -> pd.DataFrame:
-    """Guardianship problems per village and kind (in severity order), and the children concerned."""
+    """Guardianship problems per village and kind (in severity order), and the children concerned: those
+    with a 紧急 or 需整改 problem, and those whose only problems are facts not collected (待核实)."""
     rows = village_order(s.people)
     labels = [name for name, _ in PROBLEMS.values()]
     table = pivot(s.gaps, "village", "problem_label", rows, labels)
-    table["涉及儿童（人）"] = distinct_per_place(s.gaps, "village", rows)
+    # Children to act on apart from those whose facts were only not collected: a return without the
+    # delegate's ID column must not read as every child having a guardianship problem.
+    act = s.gaps["severity"].isin(["紧急", "需整改"])
+    acted = s.gaps.loc[act, "id_number"]
+    table["紧急或需整改的儿童（人）"] = distinct_per_place(s.gaps[act], "village", rows)
+    table["仅待核实的儿童（人）"] = distinct_per_place(
+        s.gaps[~s.gaps["id_number"].isin(acted)], "village", rows
+    )
     return finish(table, "village", TOTAL if total else None)
 
 

@@ -11,6 +11,7 @@ from workbook_runs import sections_for
 from liushou_core.workbooks.assistance import AssistanceSections, assistance_overview
 from liushou_core.workbooks.protection import (
     alert_banner,
+    gaps_by_village,
     hard_alert_list,
     risk_by_village,
     visits_by_level,
@@ -57,3 +58,16 @@ def test_visits_by_risk_level_add_up_to_the_list_of_children_to_visit(
     assert table.loc["合计", "需走访合计"] == len(visits_list(s)) > 0
     assert table.loc["合计", "儿童人数"] == len(s.risk) == risk_by_village(s).loc["合计", "儿童合计"]
     assert pd.isna(table.loc["合计", "走访周期（天）"])  # intervals are not added up
+
+
+def test_children_only_missing_facts_are_counted_apart_from_those_to_act_on(
+    sections: dict[str, AssistanceSections],
+) -> None:
+    # 公安局's copy showed 900 涉及儿童 for 河边镇 when 893 only lacked the delegate's ID column.
+    s = sections["大英县"]
+    table = gaps_by_village(s)
+    per_child = s.gaps.groupby("id_number")["severity"].agg(set)
+    act = per_child.map(lambda sev: bool(sev & {"紧急", "需整改"}))
+    assert "涉及儿童（人）" not in table.columns
+    assert table.loc["合计", "紧急或需整改的儿童（人）"] == act.sum()
+    assert table.loc["合计", "仅待核实的儿童（人）"] == (~act).sum() > 0
