@@ -283,13 +283,21 @@ SECTIONS = (
 )
 
 
+def _shown_value(value: str) -> str:
+    return {"True": "是", "False": "否", "next_month": "次月起发", "same_month": "当月起发"}.get(value, value)
+
+
 def _to_confirm_table(rows: Sequence[Mapping[str, str]]) -> str:
     """The rules' assumptions the bureau must confirm, once each, with the value used meanwhile."""
     if not rows:
         return "<p>（无）</p>"
     seen: dict[str, list[str]] = {}
     for r in rows:
-        seen.setdefault(r["to_confirm"], []).append(f"{r['description']}：{r['value']}")
+        seen.setdefault(r["to_confirm"], []).append(r["description"])
+    values = {r["description"]: _shown_value(r["value"]) for r in rows}
+    many = {d for d in values if sum(r["description"] == d for r in rows) > 1}  # a scale: its tiers
+    for question, described in seen.items():
+        seen[question] = [d if d in many else f"{d}：{values[d]}" for d in described]
     body = "".join(
         f"<tr><td>{escape(question)}</td><td>{'<br>'.join(escape(v) for v in dict.fromkeys(values))}</td></tr>"
         for question, values in seen.items()
