@@ -2,7 +2,7 @@
 
 What ``make demo`` does, with only the package installed: the sample county's returns (``DIR/sample``), the
 whole batch on them (``DIR/run``: register, every township's workbooks, the county overview), the first
-month's old-age allowance payroll (``DIR/payroll``) and every department's masked copy (``DIR/shared``). The
+month's old-age allowance payroll (``DIR/run/payroll``, where the run's front page links it) and every department's masked copy (``DIR/shared``). The
 run file it uses is written to ``DIR/run.yaml`` (the sample run's settings, shipped with the package in
 ``params/runs/sample.yaml``, with this folder's paths), so the batch can be run again with ``liushou run``.
 """
@@ -60,7 +60,7 @@ def demo_command(out: Path = DEFAULT_OUT) -> int:
     payroll_command(
         people=out / "run" / "clean" / "people.parquet",
         month=month,
-        out=out / "payroll" / f"高龄补贴_{month}.parquet",
+        out=out / "run" / "payroll" / f"高龄补贴_{month}.parquet",
     )
     print("4/4 各部门的脱敏共享文件", flush=True)
     share_command(out / "run", [p.name for p in load_profiles()])

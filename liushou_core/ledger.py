@@ -28,9 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from liushou_core.atomic import atomic_path
 from liushou_core.errors import ConfigError
+from liushou_core.ledgerform import FormLayout, apply_form, display_width, is_missing
 
 #: Headers of derived columns (those not in the return template); the template's own headers come from the
 #: codebook (``params/codebook.yaml``).
@@ -93,6 +92,10 @@ DERIVED_LABELS: dict[str, str] = {
 }
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: The footer of every printed page (Excel's codes: &C centre, &P this page, &N the number of pages).
+PAGE_FOOTER = "&C第 &P 页 / 共 &N 页"
+#: Width of a title character against a body character (14 pt bold over 10 pt, with some room).
+_TITLE_SCALE = 1.5
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -166,40 +169,6 @@ def needs_quote(text: str) -> bool:
     return isinstance(text, str) and text.startswith(_FORMULA_START)
 
 
-@dataclass(frozen=True)
-class FormLayout:
-    """How a sheet works as a form (see the module docstring); column names are the frame's."""
-
-    answers: Sequence[str] = ()  # the columns to fill in: unlocked, highlighted
-    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # column → dropdown on every row
-    row_choices: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=dict)  # column → per row
-    strict: Sequence[str] = ()  # columns whose dropdown refuses other values (else it only warns)
-    widths: Mapping[str, float] = field(default_factory=dict)  # column → width in characters
-    wrap: Sequence[str] = ()  # columns whose text wraps
-    hidden: Sequence[str] = ()  # machine keys: kept (they match the answers back), not shown
-    page_break_by: str | None = None  # a printed page per run of equal values (rows sorted by it)
-    page_header: str = ""  # printed at the top left of every page
-    freeze_columns: int = 0  # columns kept in view when scrolling right (who the row is about)
-    prompt: str = ""  # the tip shown on an answer cell
-
-
-#: Excel refuses a dropdown list longer than this (the comma-joined values).
-MAX_CHOICES_LENGTH = 255
-#: Printable width of landscape A4 with the form's margins, in pixels at 96 dpi.
-_PRINT_WIDTH_PX = 1030
-
-
-def _display_width(value: object) -> int:
-    text = str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _per_sheet(option: Any, sheet: str) -> Any:
     if isinstance(option, Mapping):
         return option.get(sheet)
@@ -234,10 +203,16 @@ class _Formats:
         self.total_text = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6"})
         self.total_money = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6",
                                           "num_format": "#,##0"})  # fmt: skip
+        # A summed count column keeps its body's format in 小计/合计 rows: one number format per column.
+        self.sub_number = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#F2F2F2"})
+        self.total_number = wb.add_format({**base, "border": 1, "bold": True, "bg_color": "#FCE4D6"})
         self.footer = wb.add_format(footer)
         # Titles, headers, 小计 labels and footers can carry names from data too: quoted like cells.
         quote = {"quote_prefix": True}
         self.title_q = wb.add_format({**title, **quote})
+        # A title wider than its sheet wraps onto more lines instead of being cut off at the last column.
+        self.title_wrap = wb.add_format({**title, "text_wrap": True})
+        self.title_wrap_q = wb.add_format({**title, "text_wrap": True, **quote})
         self.header_q = wb.add_format({**header, **quote})
         self.sub_text_q = wb.add_format({**sub_text, **quote})
         self.footer_q = wb.add_format({**footer, **quote})
@@ -254,12 +229,12 @@ class _Formats:
 def _write_cell(ws: Worksheet, row: int, col: int, value: object, kind: str, f: _Formats) -> None:
     if kind in ("answer", "wrap"):
         plain, quoted = (f.answer, f.answer_q) if kind == "answer" else (f.wrap, f.wrap_q)
-        if _is_missing(value) or str(value) == "":
+        if is_missing(value) or str(value) == "":
             ws.write_blank(row, col, None, plain)
         else:
             ws.write_string(row, col, str(value), quoted if needs_quote(str(value)) else plain)
         return
-    if _is_missing(value):
+    if is_missing(value):
         ws.write_blank(row, col, None, f.text if kind == "text" else f.number)
         return
     if kind == "date":
@@ -312,14 +287,19 @@ def _write_sheet(
     total_label: str = "合计",
 ) -> None:
     ncols = max(len(df.columns), 1)
+    widths = _column_widths(df, kinds, headers, wide_label=bool(subtotal_by or total_row))
     row = 0
     if title:
-        title_format = f.title_q if needs_quote(title) else f.title
+        lines = _title_lines(title, sum(widths))
+        if lines > 1:
+            title_format = f.title_wrap_q if needs_quote(title) else f.title_wrap
+        else:
+            title_format = f.title_q if needs_quote(title) else f.title
         if ncols > 1:
             ws.merge_range(0, 0, 0, ncols - 1, title, title_format)
         else:
             ws.write_string(0, 0, title, title_format)
-        ws.set_row(0, 24)
+        ws.set_row(0, 24 * lines)
         row = 1
     header_row = row
     for c, h in enumerate(headers):
@@ -358,7 +338,8 @@ def _write_sheet(
             for c in sum_idx:
                 rng = f"{xl_rowcol_to_cell(start, c)}:{xl_rowcol_to_cell(row - 1, c)}"
                 cached = pd.to_numeric(block.iloc[:, c], errors="coerce").sum()
-                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", f.sub_money, _num(cached))
+                sub_format = f.sub_money if kinds[c] == "money" else f.sub_number
+                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", sub_format, _num(cached))
             row += 1
     last_data = row - 1
 
@@ -371,11 +352,12 @@ def _write_sheet(
                 ws.write_blank(row, c, None, f.total_text)
         for c in sum_idx:
             cached = pd.to_numeric(df.iloc[:, c], errors="coerce").sum()
+            total_format = f.total_money if kinds[c] == "money" else f.total_number
             if last_data >= first_data:
                 rng = f"{xl_rowcol_to_cell(first_data, c)}:{xl_rowcol_to_cell(last_data, c)}"
-                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", f.total_money, _num(cached))
+                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", total_format, _num(cached))
             else:
-                ws.write_number(row, c, 0, f.total_money)
+                ws.write_number(row, c, 0, total_format)
         row += 1
 
     for line in footers:
@@ -389,92 +371,15 @@ def _write_sheet(
     if form is None:
         ws.fit_to_pages(1, 0)
     ws.repeat_rows(header_row)
+    # The payroll runs to dozens of printed pages: each says which page of how many it is.
+    ws.set_footer(PAGE_FOOTER)
     ws.autofilter(header_row, 0, max(last_data, header_row), ncols - 1)
-    widths: list[float] = []
-    for c, col in enumerate(df.columns):
-        sample = df[col].head(2000)
-        fits = [_display_width(headers[c])]
-        if kinds[c] == "date":
-            fits.append(10)
-        else:
-            fits.extend(_display_width(v) for v in sample if not _is_missing(v))
-        if c == label_col and (subtotal_by or total_row):
-            fits.append(_display_width("合计（00000人）"))
-        widths.append(float(min(max(fits) + 2, 50)))
     if form is not None:
         widths = [float(form.widths.get(str(col), w)) for col, w in zip(df.columns, widths, strict=True)]
-        _form(ws, df, form, widths, header_row, first_data)
+        apply_form(ws, df, form, widths, header_row, first_data)
     for c, w in enumerate(widths):
         hidden = form is not None and str(df.columns[c]) in form.hidden
         ws.set_column(c, c, w, None, {"hidden": True} if hidden else {})
-
-
-def _form(
-    ws: Worksheet, df: pd.DataFrame, form: FormLayout, widths: list[float], header: int, first: int
-) -> None:
-    """The form features of a sheet whose data rows start at ``first`` (see :class:`FormLayout`)."""
-    columns = [str(c) for c in df.columns]
-    n = len(df)
-    strict = set(form.strict)
-    for name in form.answers:
-        if name not in columns or n == 0:
-            continue
-        c = columns.index(name)
-        tip = {"input_title": "请填写", "input_message": form.prompt[:255]} if form.prompt else {}
-        if name in form.choices:
-            _dropdown(ws, first, first + n - 1, c, form.choices[name], name in strict, tip)
-        elif name in form.row_choices:
-            per_row = [tuple(x) for x in form.row_choices[name]]
-            start = 0
-            for i in range(1, n + 1):  # one validation per run of rows with the same choices
-                if i == n or per_row[i] != per_row[start]:
-                    _dropdown(ws, first + start, first + i - 1, c, per_row[start], name in strict, tip)
-                    start = i
-    # Wrapped cells: Excel does not grow a row to fit when it opens a file, so the height is set here.
-    wrap = [columns.index(w) for w in form.wrap if w in columns]
-    if wrap:
-        values = df.to_numpy(dtype=object)
-        for i in range(n):
-            lines = max(
-                math.ceil(_display_width(values[i][c]) / max(widths[c] - 1, 1))
-                if not _is_missing(values[i][c])
-                else 1
-                for c in wrap
-            )
-            if lines > 1:
-                ws.set_row(first + i, 13.5 * lines)
-    if form.page_break_by in columns and n:
-        keys = df[form.page_break_by].astype("string").fillna("").to_numpy()
-        breaks = [first + i for i in range(1, n) if keys[i] != keys[i - 1]]
-        ws.set_h_pagebreaks(breaks[:1023])  # Excel's limit
-    # A width unit is 7 px in Excel (Calibri) but about 9.5 px in LibreOffice without it: scaled for the wider,
-    # so that no column spills onto a page of its own (Excel then prints a little smaller than it could).
-    shown = sum(w * 9.5 + 5 for col, w in zip(columns, widths, strict=True) if col not in form.hidden)
-    ws.set_print_scale(max(10, min(100, int(_PRINT_WIDTH_PX * 100 / max(shown, 1)))))
-    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
-    if form.page_header:
-        ws.set_header("&L" + form.page_header.replace("&", "&&")[:200] + "&R打印日期：&D")
-    ws.set_footer("&C第 &P 页 / 共 &N 页")
-    ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
-
-
-def _dropdown(
-    ws: Worksheet,
-    top: int,
-    bottom: int,
-    col: int,
-    values: Sequence[str],
-    strict: bool,
-    tip: Mapping[str, str],
-) -> None:
-    values = [str(v) for v in values if str(v) and "," not in str(v)]
-    if not values or len(",".join(values)) > MAX_CHOICES_LENGTH:
-        return
-    ws.data_validation(
-        top, col, bottom, col,
-        {"validate": "list", "source": values, "ignore_blank": True, "error_type": "stop" if strict else "warning",
-         "error_title": "请从下拉列表中选择", "error_message": "可选：" + "、".join(values), **tip},
-    )  # fmt: skip
 
 
 def sheet_overhead(*, title: bool, total_row: bool, footers: int) -> int:
@@ -518,6 +423,30 @@ def split_for_excel(df: pd.DataFrame, capacity: int, subtotal_by: str | None = N
             pos, used, remaining = pos + take, used + take + per_group, remaining - take
     parts.append(df.iloc[start:pos])
     return [p for p in parts if len(p)]
+
+
+def _column_widths(
+    df: pd.DataFrame, kinds: list[str], headers: list[str], *, wide_label: bool
+) -> list[float]:
+    """Each column's width (Excel's units, about one Latin character), fitted to its header and first values."""
+    out: list[float] = []
+    for c, col in enumerate(df.columns):
+        sample = df[col].head(2000)
+        fits = [display_width(headers[c])]
+        if kinds[c] == "date":
+            fits.append(10)
+        else:
+            fits.extend(display_width(v) for v in sample if not is_missing(v))
+        if c == 0 and wide_label:  # the 小计/合计 labels stand in the first column
+            fits.append(display_width("合计（00000人）"))
+        out.append(float(min(max(fits) + 2, 50)))
+    return out or [10.0]
+
+
+def _title_lines(title: str, sheet_width: float) -> int:
+    """How many lines the title needs across the sheet's columns (14 pt bold against the 10 pt body)."""
+    needed = display_width(title) * _TITLE_SCALE
+    return max(1, math.ceil(needed / max(sheet_width, 1.0)))
 
 
 def _num(value: Any) -> float | int:
@@ -613,6 +542,7 @@ __all__ = [
     "EXCEL_MAX_ROWS",
     "FIELD_LABELS",
     "FormLayout",
+    "PAGE_FOOTER",
     "label",
     "needs_quote",
     "safe_sheet_name",

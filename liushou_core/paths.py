@@ -66,6 +66,12 @@ def rules_from(folder: Path | None) -> Iterator[None]:
             os.environ[PARAMS_ENV] = before
 
 
+def shared_dir(run_dir: Path) -> Path:
+    """``RUN/../shared/<run folder name>``: the department copies of a run, beside (not inside) it."""
+    run_dir = Path(run_dir).resolve()
+    return run_dir.parent / "shared" / safe_name(run_dir.name)
+
+
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}

@@ -203,3 +203,38 @@ def test_splitting_keeps_every_row_once_in_order_within_the_capacity(sizes: list
     for part in parts:
         groups = int((part["village"] != part["village"].shift()).sum())
         assert len(part) + groups <= capacity
+
+
+def test_every_printed_page_says_which_page_of_how_many(ledger: Path) -> None:
+    wb = openpyxl.load_workbook(ledger)
+    for ws in wb.worksheets:
+        assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页", ws.title
+
+
+def test_a_title_wider_than_a_narrow_sheet_wraps_instead_of_being_cut(tmp_path: Path) -> None:
+    title = "大英县回马镇农村留守儿童受委托监护人身份证号未采集名单（2017年12月31日）"
+    path = write_ledger(
+        tmp_path / "窄.xlsx", {"窄": pd.DataFrame({"people": [3]})}, titles=title, row_unit=None
+    )
+    ws = openpyxl.load_workbook(path)["窄"]
+    width = sum((ws.column_dimensions[c].width or 8.43) for c in "A")
+    lines = ws.row_dimensions[1].height / 24
+    assert ws["A1"].alignment.wrap_text
+    # 14 pt characters, two units each for Chinese: the lines hold the whole title
+    assert lines * width >= len(title) * 2 * 1.4
+
+
+def test_a_summed_count_column_has_one_number_format_body_and_totals(tmp_path: Path) -> None:
+    counts = pd.DataFrame(
+        {"village": ["安山村委会", "栏江村委会"], "people": [1200, 34], "amount": [30000, 850]}
+    )
+    path = write_ledger(
+        tmp_path / "汇总.xlsx", {"汇总": counts}, money_columns=["amount"], sum_columns=["people", "amount"],
+        row_unit=None,
+    )  # fmt: skip
+    ws = openpyxl.load_workbook(path)["汇总"]
+    body_row, total_row = 2, 4
+    for col in "BC":
+        body, total = ws[f"{col}{body_row}"].number_format, ws[f"{col}{total_row}"].number_format
+        assert body == total, (col, body, total)
+    assert ws["A4"].value == "合计"

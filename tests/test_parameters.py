@@ -241,3 +241,16 @@ def test_every_shipped_assumption_says_what_to_confirm() -> None:
     rows = assumption_table()
     assert rows and all(r["to_confirm"] for r in rows)
     assert {"allowances.old_age_monthly", "allowances.old_age_start_rule"} <= {r["parameter"] for r in rows}
+
+
+#: Words for developers that must not reach the 待确认 lines of the pages and ledgers people open.
+DEVELOPMENT_WORDS = ("凭背景知识", "policy.md", "仅作占位", "占位", "未见原文", "二手转载", "未收录", "TODO")
+
+
+def test_what_the_bureau_must_confirm_is_said_in_plain_chinese() -> None:
+    notes = [(name, entry.note or "") for name, entry in load_parameters().assumptions()]
+    assert notes
+    for name, note in notes:
+        assert note, f"{name}: an assumption without saying what to confirm"
+        assert not any(word in note for word in DEVELOPMENT_WORDS), (name, note)
+        assert "确" in note, (name, note)  # 待…确认 / 待…确定: who must confirm what

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import zipfile
+from html import unescape as html_unescape
 from pathlib import Path
 
 import openpyxl
@@ -33,12 +34,14 @@ from liushou_core.sample.county import build_county, write_county
 from liushou_core.share import BundleResult, PersonalDataLeak, load_profiles, scan_folder, share_run
 from liushou_core.share import bundle as bundle_module
 from liushou_core.share.bundle import bundle_dir, default_out, inside, township_files
-from liushou_core.share.masking import mask_list
+from liushou_core.share.masking import mask_list, mask_names
 from liushou_core.share.profiles import find_profile, parse_profile
+from liushou_core.share.render import Block, Page, page_html
 from liushou_core.share.scan import mobiles_in, valid_ids_in
 from liushou_core.values.idcard import mask_id
 from liushou_core.values.redact import redact_series, redact_text
 from liushou_core.workbooks.assistance import assistance_sections
+from liushou_core.workbooks.display import FIRST_ROWS, PAGE_ROWS
 from liushou_core.workbooks.ledgers import (
     assistance_footers,
     assistance_sheets,
@@ -332,7 +335,7 @@ def test_a_surname_only_profile_says_so_and_shows_no_given_name(bundles: dict[st
         if row[2] and not str(row[0]).startswith("合计")
     ]
     assert names and all(set(str(n)[1:]) <= {"*"} for n in names)
-    assert "@" + "*" * 7 in names  # the hostile name @SUM(A1), reduced to its first character
+    assert "@**" in names  # the hostile name @SUM(A1), reduced to its first character
 
 
 @pytest.mark.slow
@@ -340,7 +343,8 @@ def test_person_lists_carry_exactly_the_columns_the_profile_allows(bundles: dict
     for r in bundles.values():
         profile = find_profile(r.department)
         for req in (t for sec in profile.sections for t in sec.tables if t.detail == "person"):
-            ws = openpyxl.load_workbook(r.folder / "镇乡" / "回马镇.xlsx")[req.key]
+            page = "全县.xlsx" if req.spec.county_list else "镇乡/回马镇.xlsx"
+            ws = openpyxl.load_workbook(r.folder / page)[req.key]
             header = [c.value for c in ws[2]]
             assert header == [req.spec.labels.get(c) or label(c) for c in req.columns], (
                 r.department,
@@ -359,6 +363,64 @@ def test_public_security_gets_the_unguarded_child_by_name_with_a_masked_id(
     ]
     child = next(r for r in rows if r["姓名"] == HOSTILE_NAMES[0])
     assert re.fullmatch(r"510923\*{8}[0-9]{3}[0-9X]", child["公民身份号码"])
+
+
+@pytest.mark.slow
+def test_public_security_gets_one_county_list_of_every_unguarded_child(
+    bundles: dict[str, BundleResult], run_dir: Path
+) -> None:
+    police = bundles["公安局"].folder
+    ws = openpyxl.load_workbook(police / "全县.xlsx")["全县无人监护名单"]
+    header = [c.value for c in ws[2]]
+    ids = header.index("公民身份号码")
+    rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[ids]]  # not the 合计 and 依据 lines
+    people = pd.read_parquet(run_dir / "clean" / "people.parquet")
+    sections = assistance_sections(
+        people, payroll_month="2018-01", school_term="2017秋季", as_of="2017-12-31", place="大英县"
+    )
+    assert len(rows) == len(sections.alerts) > 0
+    assert {r[header.index("镇（乡）")] for r in rows} == set(sections.alerts["township"])
+    assert "全县无人监护名单" in (police / "index.html").read_text(encoding="utf-8")
+    for page in (police / "镇乡").glob("*.html"):
+        assert "全县无人监护名单" not in page.read_text(encoding="utf-8"), page.name
+
+
+@pytest.mark.slow
+def test_contents_and_excel_files_are_linked_and_every_page_links_back(
+    bundles: dict[str, BundleResult],
+) -> None:
+    for r in bundles.values():
+        for page in r.folder.rglob("*.html"):
+            html = page.read_text(encoding="utf-8")
+            hrefs = re.findall(r"href='([^']+)'", html)
+            anchors = {h[1:] for h in hrefs if h.startswith("#")}
+            assert anchors, (r.department, page.name)  # a clickable table of contents …
+            assert all(f"id='{a}'" in html for a in anchors), (r.department, page.name)  # … that lands
+            files = [html_unescape(h) for h in hrefs if not h.startswith("#")]
+            assert all((page.parent / f).is_file() for f in files), (r.department, page.name, files)
+            assert page.with_suffix(".xlsx").name in files or (
+                page.name == "index.html" and "全县.xlsx" in files
+            )
+            if page.name != "index.html":
+                assert "../index.html" in files
+
+
+@pytest.mark.slow
+def test_the_full_cover_is_on_the_index_a_short_one_on_each_township_page(
+    bundles: dict[str, BundleResult],
+) -> None:
+    def cover_rows(html: str) -> list[str]:
+        cover = re.search(r"<table class='cover'>(.*?)</table>", html, flags=re.S)
+        assert cover
+        return re.findall(r"<th>(.*?)</th>", cover.group(1))
+
+    police = bundles["公安局"].folder
+    full = cover_rows((police / "index.html").read_text(encoding="utf-8"))
+    short = cover_rows((police / "镇乡" / "回马镇.html").read_text(encoding="utf-8"))
+    assert len(short) <= 6 < len(full)
+    assert "高龄补贴发放月份" not in full and "教育救助学期" not in full  # 公安局 receives neither
+    assert "监护、走访与转介核查日" in full
+    assert "高龄补贴发放月份" not in cover_rows((bundles["教育局"].folder / "index.html").read_text("utf-8"))
 
 
 @pytest.mark.slow
@@ -586,6 +648,18 @@ def test_a_list_keeps_only_allowed_columns_and_masks_ids_phones_and_numbers_in_t
     assert mask_list(frame, ["name"], names="surname").iloc[0, 0] == "张**"
 
 
+@pytest.mark.parametrize("name", ["廖一", "廖一二", "廖一二三", "欧阳娜娜", "廖"])
+def test_a_masked_name_does_not_tell_how_long_the_given_name_is(name: str) -> None:
+    # 廖** against 廖* told a reader how many characters the given name has: every name is 廖** now.
+    masked = mask_names(pd.Series([name], dtype="string")).iloc[0]
+    assert masked == f"{name[0]}**"
+
+
+def test_a_blank_name_stays_blank_when_masked() -> None:
+    masked = mask_names(pd.Series([pd.NA, ""], dtype="string"))
+    assert masked.isna().iloc[0] and masked.iloc[1] in ("", pd.NA)
+
+
 # ------------------------------------------------------------------------------------------------ profiles
 
 
@@ -647,3 +721,14 @@ def test_a_register_that_fails_its_check_is_reported_without_whole_ids(run_dir: 
     with pytest.raises(LiushouError) as err:
         load_run(tmp_path)
     assert not valid_ids_in(str(err.value))
+
+
+def test_a_long_department_list_shows_its_count_by_village_and_first_rows_only() -> None:
+    # 乡村振兴局's 困难家庭人员名单 ran to 1,421 rows on 蓬莱镇's page.
+    frame = pd.DataFrame({"村（社区）": ["凉湾村委会", "红旗村委会"] * 600, "姓名": ["张**"] * 1200})
+    block = Block("困难家庭", "困难家庭人员名单", "说明", frame, frame, "list")
+    html = page_html(Page("页", (("接收部门", "县乡村振兴局"),), "仅供使用", (block,)))
+    rows = [t.count("<tr") - 1 for t in re.findall(r"<table>.*?</table>", html, flags=re.S)]
+    assert max(rows) <= PAGE_ROWS and FIRST_ROWS in rows
+    assert "共 1,200 行" in html and "Excel" in html
+    assert re.search(r"<td class='nw'>凉湾村委会</td><td class='num'>600</td>", html)

@@ -12,6 +12,7 @@ Both functions write atomically: a temporary file beside the target, then :func:
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ import nbformat
 
 from liushou_core.atomic import replace
 from liushou_core.batch.kernelspec import KERNEL_NAME, ensure_kernel
+from liushou_core.batch.pagenav import NAV_CSS, page_head, shown_parameters, with_toc
 from liushou_core.values.redact import redact_text
 
 #: Seconds a single cell may run before it is stopped (papermill's ``execution_timeout``).
@@ -58,9 +60,21 @@ _OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
   body { font-family: "Noto Sans SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif; }
   .jp-RenderedHTMLCommon table { font-size: 13px; }
   .liushou-parameters td:first-child { font-weight: bold; padding-right: 1em; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { text-align: left; }
+  .jp-RenderedHTMLCommon td { min-width: 3.5em; }
+  @page { size: A4 landscape; margin: 12mm; }
+  @media print {
+    /* long tables run on across pages instead of each jumping whole to a new page */
+    .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output
+      { break-inside: auto !important; page-break-inside: auto !important; overflow: visible !important; }
+    .jp-Notebook, main { max-width: none !important; padding: 0 !important; }
+    h2, h3 { break-after: avoid; page-break-after: avoid; }
+    tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
+    .jp-RenderedHTMLCommon table { font-size: 9pt; }
+  }
 </style>
 {% endblock extra_css %}
-"""
+""".replace("</style>", NAV_CSS + "</style>")
 _TEMPLATE_NAME = "liushou_offline.html.j2"
 
 
@@ -122,6 +136,7 @@ def execute_notebook(
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(out_ipynb)
     failure: NotebookFailure | None = None
+    _readable_parameters(kernel_name)
     try:
         papermill.execute_notebook(
             str(template),
@@ -202,6 +217,7 @@ def _engine() -> str:
             autosave_cell_every: int = 30,
             **kwargs: Any,
         ) -> Any:
+            nb = _without_defaults(nb)
             nb_man = Manager(
                 nb,
                 output_path=output_path,
@@ -219,6 +235,35 @@ def _engine() -> str:
 
     papermill_engines.register(_ENGINE, Engine)
     return _ENGINE
+
+
+def _without_defaults(nb: Any) -> Any:
+    """The notebook without the template's defaults cell once papermill has injected this run's values.
+
+    Left in, the saved notebook would say ``township = "蓬莱镇"`` just above 回马镇's own parameters.
+    """
+    tags = [set(c.get("metadata", {}).get("tags", [])) for c in nb.cells]
+    if any(INJECTED_TAG in t for t in tags):
+        nb.cells = [c for c, t in zip(nb.cells, tags, strict=True) if PARAMETERS_TAG not in t]
+    return nb
+
+
+def _readable_parameters(kernel_name: str) -> None:
+    """Have papermill write this kernel's injected parameters as readable Python literals.
+
+    papermill's own translator escapes every non-ASCII character, so a saved notebook read
+    ``county = "\\u5927\\u82f1\\u53bf"``. A JSON string is also a valid Python string literal, and with
+    ``ensure_ascii=False`` it keeps Chinese as it is while still escaping quotes, backslashes and control
+    characters. papermill looks translators up by kernel name before language, so only our kernels change.
+    """
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class ReadableTranslator(PythonTranslator):
+        @classmethod
+        def translate_escaped_str(cls, str_val: Any) -> str:
+            return json.dumps(str_val, ensure_ascii=False) if isinstance(str_val, str) else f'"{str_val}"'
+
+    papermill_translators.register(kernel_name, ReadableTranslator)
 
 
 def _running_cell(ipynb: Path) -> tuple[int | None, str | None]:
@@ -296,7 +341,7 @@ def reader_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 ]
             cells.append(cell)
     if params:  # an appendix: readers want the title first
-        cells.append(nbformat.v4.new_markdown_cell(parameters_markdown(params)))
+        cells.append(nbformat.v4.new_markdown_cell(parameters_markdown(shown_parameters(params))))
     nb.cells = cells
     return nb
 
@@ -360,6 +405,8 @@ def export_html(ipynb: Path, html: Path, *, title: str | None = None) -> None:
     from jinja2 import DictLoader
 
     nb = reader_notebook(nbformat.read(str(ipynb), as_version=4))
+    params = nb.metadata.get("papermill", {}).get("parameters") or {}
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(page_head(Path(html), params)))
     name = title or str(nb.metadata.get("title") or Path(ipynb).stem)
     nb.metadata["title"] = name
     exporter = _reader_exporter_class()(
@@ -374,7 +421,11 @@ def export_html(ipynb: Path, html: Path, *, title: str | None = None) -> None:
         theme="light",
     )
     body, _resources = exporter.from_notebook_node(nb, resources={"metadata": {"name": name}})
-    body = body.replace(_ENGLISH_ALT, 'alt="图表"').replace('<img src="data:', '<img alt="图表" src="data:')
+    body = (
+        with_toc(body)
+        .replace(_ENGLISH_ALT, 'alt="图表"')
+        .replace('<img src="data:', '<img alt="图表" src="data:')
+    )
     html = Path(html)
     html.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_beside(html)

@@ -22,7 +22,6 @@ recorded as failed and ``--resume`` redoes it.
 from __future__ import annotations
 
 import contextlib
-import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from liushou_core.batch.manifest import FAILED, NotebookRecord, relative
 from liushou_core.batch.processes import OnDone, run_task, run_tasks
+from liushou_core.batch.progress import Progress
 from liushou_core.batch.task import Task
 from liushou_core.batch.warmkernel import supported, warm_kernels
 from liushou_core.errors import ConfigError
@@ -172,7 +172,6 @@ class DaskExecutor:
         if not tasks:
             return
         from distributed import as_completed
-        from tqdm import tqdm
 
         run_id = new_run_id()
         keys = [task_key(run_id, t.key, i) for i, t in enumerate(tasks)]
@@ -184,9 +183,7 @@ class DaskExecutor:
                 for k, t in zip(keys, tasks, strict=True)
             }
             failures = 0
-            with tqdm(
-                total=len(tasks), desc=description, unit="本", disable=not progress, file=sys.stderr
-            ) as bar:
+            with Progress(len(tasks), description, enabled=progress) as bar:
                 for future in as_completed(futures):
                     task = futures[future]
                     try:
@@ -195,8 +192,7 @@ class DaskExecutor:
                         record = _lost(task, run_dir, exc)
                     failures += record.status == FAILED
                     on_done(task, record)
-                    bar.update(1)
-                    bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+                    bar.advance(failures)
         for k in keys:
             start_marker(run_dir, k).unlink(missing_ok=True)
 

@@ -22,11 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from tqdm import tqdm
-
 from liushou_core.batch.execute import export_html, recover_partial
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT, NotebookRecord, relative
 from liushou_core.batch.parentwatch import PIPE_ENV
+from liushou_core.batch.progress import Progress
 from liushou_core.batch.task import Task
 from liushou_core.batch.worker import PARENT_ENV
 from liushou_core.runlock import held_fds
@@ -192,7 +191,7 @@ def run_tasks(
     queue = deque(tasks)
     running: list[_Running] = []
     failures = 0
-    with tqdm(total=len(tasks), desc=description, unit="本", disable=not progress, file=sys.stderr) as bar:
+    with Progress(len(tasks), description, enabled=progress) as bar:
         try:
             while queue or running:
                 while queue and len(running) < jobs:
@@ -209,8 +208,7 @@ def run_tasks(
                     record = _finish(item, run_dir, timed_out=timed_out)
                     failures += record.status != OK
                     on_done(item.task, record)
-                    bar.update(1)
-                    bar.set_postfix_str(f"失败 {failures}" if failures else "", refresh=True)
+                    bar.advance(failures)
         finally:
             for item in running:  # interrupted (Ctrl-C): leave no worker or kernel behind
                 _stop(item.process)

@@ -33,6 +33,7 @@ import pandas as pd
 from liushou_core.atomic import replace
 from liushou_core.batch.execute import KERNEL_NAME, check_kernel
 from liushou_core.batch.executors import Executor, LocalExecutor, make_executor
+from liushou_core.batch.frontpage import FRONT_PAGE, write_front_page
 from liushou_core.batch.manifest import (
     OK,
     Manifest,
@@ -255,6 +256,7 @@ class _Batch:
         manifest.finished = now()
         write_manifest(manifest, self.run_dir)
         shutil.rmtree(work_dir(self.run_dir), ignore_errors=True)
+        write_front_page(self.run_dir)
         return self.result
 
     def _cleaning(self) -> None:
@@ -415,6 +417,8 @@ def format_report(result: BatchResult, county: str) -> str:
     changes_html = county_dir(result.run_dir) / f"{CHANGES_KIND}.html"
     if changes_html.exists():
         lines.append(f"{CHANGES_TITLE}（全县）：{changes_html}")
+    if (result.run_dir / FRONT_PAGE).exists():
+        lines.append(f"运行首页：{result.run_dir / FRONT_PAGE}")
     lines.append(f"运行记录：{manifest_path(result.run_dir)}")
     return "\n".join(lines)
 

@@ -34,9 +34,10 @@ from typing import Any
 
 from liushou_core import __version__
 from liushou_core.atomic import fresh_folder, replace
+from liushou_core.batch.frontpage import write_front_page
 from liushou_core.errors import ConfigError
 from liushou_core.ledger import label
-from liushou_core.paths import safe_name
+from liushou_core.paths import safe_name, shared_dir
 from liushou_core.runfolder import MANIFEST_NAME
 from liushou_core.share.masking import MASKING_RULES, mask_list, mask_summary
 from liushou_core.share.profiles import NAME_POLICIES, DepartmentProfile, TableRequest, find_profile
@@ -106,8 +107,7 @@ def read_run_settings(run_dir: Path) -> RunSettings:
 
 def default_out(run_dir: Path) -> Path:
     """``RUN_DIR/../shared/<run folder name>``: the shared copies of a run, beside (not inside) it."""
-    run_dir = Path(run_dir).resolve()
-    return run_dir.parent / "shared" / safe_name(run_dir.name)
+    return shared_dir(run_dir)
 
 
 def bundle_dir(out: Path, profile: DepartmentProfile) -> Path:
@@ -170,22 +170,49 @@ def load_context(run_dir: Path, *, now: dt.datetime | None = None) -> Context:
     return Context(settings, data, tuple(townships_of(run.people)), now or dt.datetime.now())
 
 
-def cover_lines(ctx: Context, profile: DepartmentProfile, place: str) -> tuple[tuple[str, str], ...]:
-    """The cover page: who receives the copy and why, which run, when, what detail and which masking."""
+#: The rule sections whose dates a cover names, and the line each needs: a department that receives no
+#: payroll is not told the payroll month.
+_SECTION_DATES = {"payroll": "高龄补贴发放月份", "education": "教育救助学期"}
+_CHECKED_SECTIONS = ("alerts", "guardianship", "visits", "referrals")
+
+
+def cover_lines(
+    ctx: Context, profile: DepartmentProfile, place: str, *, short: bool = False
+) -> tuple[tuple[str, str], ...]:
+    """The cover: who receives the copy and why, which run, when, what detail and which masking — only the
+    dates of the rules the department's tables apply. ``short`` (a township page): who, where, from which
+    run and when; the full cover is on the county page it links back to."""
     s = ctx.settings
     lists = [t for sec in profile.sections for t in sec.tables if t.detail == "person"]
     names = NAME_POLICIES[profile.names] if lists else "不提供人员名单"
     details = [DETAIL_LABELS[d] for d in DETAILS if profile.has(d)]
+    sections = {t.spec.section for sec in profile.sections for t in sec.tables}
+    dates = {
+        "高龄补贴发放月份": month_label(s.payroll_month),
+        "教育救助学期": parse_term(s.school_term)[0],
+        "监护、走访与转介核查日": s.as_of,
+    }
+    wanted = [line for key, line in _SECTION_DATES.items() if key in sections]
+    if sections & set(_CHECKED_SECTIONS):
+        wanted.append("监护、走访与转介核查日")
+    source = ("数据来源", f"{s.description or '农村“三留守”人员摸排'}（运行文件夹 {s.folder.name}）")
+    if short:
+        return (
+            ("接收部门", profile.full_name),
+            ("本页范围", place),
+            source,
+            ("认定基准日", s.reference_date),
+            ("共享文件生成日期", ctx.created.date().isoformat()),
+            ("脱敏处理", "身份证号、电话号码已遮盖；完整说明见封面"),
+        )
     lines = [
         ("接收部门", profile.full_name),
         ("提供内容", profile.purpose or "、".join(sec.title for sec in profile.sections)),
         ("本页范围", place),
         ("县", s.county),
-        ("数据来源", f"{s.description or '农村“三留守”人员摸排'}（运行文件夹 {s.folder.name}）"),
+        source,
         ("认定基准日", s.reference_date),
-        ("高龄补贴发放月份", month_label(s.payroll_month)),
-        ("教育救助学期", parse_term(s.school_term)[0]),
-        ("监护、走访与转介核查日", s.as_of),
+        *((line, dates[line]) for line in wanted),
         ("数据生成时间", s.finished[:19].replace("T", " ") if s.finished else "（未记录）"),
         ("共享文件生成日期", ctx.created.date().isoformat()),
         ("明细程度", "；".join(details)),
@@ -224,12 +251,19 @@ def _block(req: TableRequest, section: str, data: ShareData, profile: Department
     return Block(section, spec.key, spec.note, shown, ledger, "summary", None, chart, footers)
 
 
-def _blocks(profile: DepartmentProfile, data: ShareData, details: Sequence[str]) -> tuple[Block, ...]:
+def _blocks(
+    profile: DepartmentProfile, data: ShareData, details: Sequence[str], *, county: bool
+) -> tuple[Block, ...]:
+    """The tables of a page at ``details``; a county-wide list (:attr:`TableSpec.county_list`) goes on the
+    county page only, the other person lists on the township pages only."""
+
+    def here(req: TableRequest) -> bool:
+        if req.spec.county_list:
+            return county and req.detail == "person"
+        return req.detail in details
+
     return tuple(
-        _block(req, sec.title, data, profile)
-        for sec in profile.sections
-        for req in sec.tables
-        if req.detail in details
+        _block(req, sec.title, data, profile) for sec in profile.sections for req in sec.tables if here(req)
     )
 
 
@@ -242,9 +276,10 @@ def county_page(ctx: Context, profile: DepartmentProfile) -> Page:
         title=f"{profile.full_name}：{ctx.settings.county}农村“三留守”人员信息",
         cover=cover_lines(ctx, profile, f"全县（{ctx.settings.county}）"),
         notice=notice(profile),
-        blocks=_blocks(profile, ctx.data, ("county",)),
+        blocks=_blocks(profile, ctx.data, ("county",), county=True),
         section_notes={sec.title: sec.note for sec in profile.sections},
         links=links,
+        ledger=COUNTY_LEDGER,
     )
 
 
@@ -253,11 +288,12 @@ def township_page(ctx: Context, profile: DepartmentProfile, township: str) -> Pa
     data = ctx.data.for_township(township)
     return Page(
         title=f"{profile.full_name}：{township}农村“三留守”人员信息",
-        cover=cover_lines(ctx, profile, township),
+        cover=cover_lines(ctx, profile, township, short=True),
         notice=notice(profile),
-        blocks=_blocks(profile, data, ("township", "person")),
+        blocks=_blocks(profile, data, ("township", "person"), county=False),
         section_notes={sec.title: sec.note for sec in profile.sections},
         back=f"../{COUNTY_PAGE}",
+        ledger=township_files(township)[1].split("/")[-1],
     )
 
 
@@ -395,6 +431,7 @@ def share_command(run_dir: Path, departments: Sequence[str], *, out: Path | None
     """``liushou share``: build each department's copy and print where it went."""
     for result in share_run(run_dir, departments, out=out):
         print(f"已生成 {result.describe()}")
+    write_front_page(run_dir)  # the run's front page now links the copies
     print("身份证号、电话号码已遮盖，人员名单只含各部门配置的列；请通过安全渠道发送。")
     return 0
 

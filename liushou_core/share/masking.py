@@ -7,7 +7,7 @@ Applied to every table before it is rendered, in this order:
    :func:`liushou_core.values.idcard.mask_id`), phone numbers their first 3 and last 4 (``138****5678``,
    :func:`liushou_core.values.text.mask_phone`), whatever the profile says;
 3. names follow the profile: ``full`` keeps them (a department acting on a child must find the child),
-   ``surname`` keeps the first character (``张**``);
+   ``surname`` keeps the first character and always two ``*`` (``张**``, whatever the name's length);
 4. every other text cell — and every row and column label — goes through
    :func:`liushou_core.values.redact.redact_series`, so a number typed into a free-text field (详情 quoting the
    guardian's ID, a village name) is masked too.
@@ -23,7 +23,7 @@ import pandas as pd
 
 from liushou_core.values.idcard import mask_id
 from liushou_core.values.redact import redact_series, redact_text
-from liushou_core.values.text import mask_middle, mask_phone
+from liushou_core.values.text import mask_phone
 
 #: Columns holding ID numbers, phone numbers and people's names (the person's, the guardian's, the visitor's).
 ID_COLUMNS = ("id_number", "guardian_id_number")
@@ -45,8 +45,10 @@ def allowed_columns(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame
 
 
 def mask_names(s: pd.Series) -> pd.Series:
-    """Keep a name's first character (the surname, in most names), the rest ``*``: ``张三丰`` → ``张**``."""
-    return mask_middle(s, 1, 0)
+    """Keep a name's first character (the surname, in most names) and always two ``*``: ``张三丰``, ``张三``
+    and ``张三丰子`` all become ``张**``, so the mask does not tell how long the given name is."""
+    text = s.astype("string")
+    return (text.str.slice(0, 1) + "**").where(text.str.len() > 0, text)
 
 
 def _scrub_text(s: pd.Series) -> pd.Series:

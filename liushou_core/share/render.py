@@ -21,6 +21,7 @@ import pandas as pd
 
 from liushou_core.ledger import label, write_ledger
 from liushou_core.share.masking import ID_COLUMNS, PHONE_COLUMNS
+from liushou_core.workbooks.display import FIRST_ROWS, PAGE_ROWS
 
 #: Integer columns that are not counts or money: never summed in a ledger's 合计 row.
 _NOT_ADDITIVE = {label("age"), label("interval_days"), label("days_overdue"), "走访周期（天）"}
@@ -29,6 +30,8 @@ _TEXT_COLUMNS = tuple(label(c) for c in (*ID_COLUMNS, *PHONE_COLUMNS))
 _NOT_CHARTED = ("合计", "（元", "涉及", "周期")
 
 COVER_SHEET = "说明"
+#: Text columns no longer than this (characters) are kept on one line.
+_SHORT_TEXT = 20
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Page:
     section_notes: Mapping[str, str] = field(default_factory=dict)
     links: tuple[tuple[str, str], ...] = ()  # (text, relative href) of the county page's township pages
     back: str | None = None  # relative href of the cover page, on a township page
+    ledger: str | None = None  # relative href of the page's own Excel ledger
 
 
 def chart_png(table: pd.DataFrame, title: str) -> bytes | None:
@@ -80,6 +84,7 @@ def chart_png(table: pd.DataFrame, title: str) -> bytes | None:
     # One distinct colour per segment (the theme's cycle has only the three category colours).
     palette = sns.color_palette("deep", max(len(counts.columns), 3)).as_hex()
     colors = {str(c): plots.CATEGORY_COLORS.get(str(c), palette[i]) for i, c in enumerate(counts.columns)}
+    colors.update(plots.ordered_colors(counts.columns))  # 高/差 red … 低/较好 green, 未采集 grey
     fig = plots.stacked_bars(counts, title=title, colors=colors)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -101,6 +106,13 @@ table.cover th { text-align: left; width: 9em; vertical-align: top; }
 .notice { border: 2px solid #C00000; background: #FDECEA; padding: .6em 1em; margin: 1em 0; }
 .note { color: #444; } .refs { color: #666; font-size: 12px; }
 img { max-width: 100%; }
+td { text-align: left; } td.num { text-align: right; } td.nw { white-space: nowrap; }
+p.nav a { margin-right: 1.5em; }
+@media print {
+  p.nav { display: none; } a { color: inherit; text-decoration: none; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  tr { break-inside: avoid; page-break-inside: avoid; } thead { display: table-header-group; }
+}
 """
 
 
@@ -129,7 +141,11 @@ def _cells(s: pd.Series) -> pd.Series:
         text = s.dt.strftime("%Y-%m-%d").astype("string")
     else:
         text = s.astype("string")
-    return ("<td>" + _escaped(text.fillna("")) + "</td>").astype("string")
+    # Names, villages and codes stay on one line (a squeezed table broke names one character per line);
+    # only long texts (详情、说明) wrap.
+    short = bool(text.str.len().fillna(0).max() <= _SHORT_TEXT) if len(text) else True
+    cell = "<td class='nw'>" if short else "<td>"
+    return (cell + _escaped(text.fillna("")) + "</td>").astype("string")
 
 
 def table_html(frame: pd.DataFrame) -> str:
@@ -145,6 +161,19 @@ def table_html(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _long_list_html(frame: pd.DataFrame) -> str:
+    """A list too long for a page: its rows per village and its first rows; the Excel file has them all."""
+    parts = [
+        f"<p class='note'><b>共 {len(frame):,} 行，网页只列出前 {FIRST_ROWS} 行；完整名单见本页的 Excel 文件。</b></p>"
+    ]
+    village = label("village")
+    if village in frame.columns:
+        counts = frame.groupby(frame[village].astype("string").fillna("（未填）"), sort=False).size()
+        parts.append(table_html(counts.rename_axis(village).reset_index(name="行数")))
+    parts.append(table_html(frame.head(FIRST_ROWS)))
+    return "".join(parts)
+
+
 def _cover_html(page: Page) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in page.cover)
     return f"<table class='cover'>{rows}</table><div class='notice'>{escape(page.notice)}</div>"
@@ -153,17 +182,26 @@ def _cover_html(page: Page) -> str:
 def page_html(page: Page) -> str:
     """The whole page as one self-contained HTML document (Chinese, no script, no remote resource)."""
     parts = [f"<h1>{escape(page.title)}</h1>"]
+    nav = []
     if page.back:
-        parts.append(f"<p><a href='{escape(page.back, quote=True)}'>← 返回封面和全县汇总</a></p>")
+        nav.append(f"<a href='{escape(page.back, quote=True)}'>← 返回封面和全县汇总</a>")
+    if page.ledger:
+        nav.append(f"<a href='{escape(page.ledger, quote=True)}'>本页表格的 Excel 文件</a>")
+    if nav:
+        parts.append(f"<p class='nav'>{'　'.join(nav)}</p>")
     parts.append(_cover_html(page))
     sections = list(dict.fromkeys(b.section for b in page.blocks))
     numerals = "一二三四五六七八九十"
-    if sections:
-        items = "".join(f"<li>{escape(s)}</li>" for s in sections)
+    if sections or page.links:
+        items = "".join(
+            f"<li><a href='#section-{n + 1}'>{escape(s)}</a></li>" for n, s in enumerate(sections)
+        )
+        if page.links:
+            items += "<li><a href='#townships'>各镇（乡）明细</a></li>"
         parts.append(f"<h2>目录</h2><ol>{items}</ol>")
     for n, section in enumerate(sections):
         mark = numerals[n] if n < len(numerals) else str(n + 1)
-        parts.append(f"<h2>{mark}、{escape(section)}</h2>")
+        parts.append(f"<h2 id='section-{n + 1}'>{mark}、{escape(section)}</h2>")
         if page.section_notes.get(section):
             parts.append(f"<p class='note'>{escape(page.section_notes[section])}</p>")
         for b in (b for b in page.blocks if b.section == section):
@@ -173,14 +211,14 @@ def page_html(page: Page) -> str:
                 parts.append(
                     f"<p><img alt='{escape(b.title, quote=True)}' src='data:image/png;base64,{data}'></p>"
                 )
-            parts.append(table_html(b.shown))
+            parts.append(_long_list_html(b.shown) if len(b.shown) > PAGE_ROWS else table_html(b.shown))
             if b.footers:
                 parts.append("".join(f"<p class='refs'>{escape(line)}</p>" for line in b.footers))
     if page.links:
         items = "".join(
             f"<li><a href='{escape(href, quote=True)}'>{escape(text)}</a></li>" for text, href in page.links
         )
-        parts.append(f"<h2>各镇（乡）明细</h2><ul>{items}</ul>")
+        parts.append(f"<h2 id='townships'>各镇（乡）明细</h2><ul>{items}</ul>")
     body = "\n".join(parts)
     return (
         "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"

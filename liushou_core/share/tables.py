@@ -295,6 +295,9 @@ class TableSpec:
     details: tuple[Detail, ...] = ("county", "township")
     programs: bool = False  # takes a ``programs`` filter (referral programs)
     unit: str = "人"
+    #: A person list shown once for the whole county on the cover page instead of once per township (the
+    #: few 无人监护 children a police station must find at once, not spread over eleven pages).
+    county_list: bool = False
 
 
 _SPECS: tuple[TableSpec, ...] = (
@@ -336,6 +339,12 @@ _SPECS: tuple[TableSpec, ...] = (
               columns=(*_PLACE, *_WHO, "father_status", "mother_status", "guardian_name", "guardian_relation",
                        "guardian_phone", "detail"),
               section="alerts", details=("person",)),  # fmt: skip
+    TableSpec("全县无人监护名单", "list",
+              "全县父母双方都不在身边、又没有委托监护人的留守儿童，按镇（乡）、村（社区）排列（紧急，请立即核实）。",
+              lambda d: d.sections.alerts.sort_values(["township_code", "village_code"], kind="stable"),
+              columns=(*_PLACE, *_WHO, "father_status", "mother_status", "guardian_name", "guardian_relation",
+                       "guardian_phone", "detail"),
+              section="alerts", details=("person",), county_list=True),  # fmt: skip
     TableSpec("监护问题清单", "list", "每名留守儿童的每个监护问题及处理办法（紧急、需整改、待核实）。",
               lambda d: d.sections.gaps,
               columns=("severity", "problem_label", *_PLACE, *_WHO, *_CHILD_FACTS[:7], "detail"),

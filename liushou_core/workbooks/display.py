@@ -37,9 +37,12 @@ def heading(
     return Markdown(f"# {place}{title}{when}")
 
 
-#: Above this many rows a table is shown as plain HTML: a styled table of a township's register would
-#: weigh megabytes in the notebook and its HTML copy.
-PLAIN_TABLE_ROWS = 500
+#: The most rows a page shows in one table. A longer list (a township's register, a payroll) is shown as
+#: its count by village and its first :data:`FIRST_ROWS` rows; the whole list is in the Excel ledger, where
+#: it can be filtered, sorted and printed. 3,857 register rows made 237 printed pages nobody reads.
+PAGE_ROWS = 500
+FIRST_ROWS = 100
+_VILLAGE_COLUMNS = ("village", "村（社区）")
 
 
 #: Text columns no longer than this (characters) are kept on one line in a table.
@@ -55,15 +58,28 @@ def show(table: pd.DataFrame, *, index: bool = False) -> Styler | HTML | Markdow
     flat = table.reset_index() if index else table
     if len(flat) == 0:
         return Markdown("（无）")
-    if len(flat) > PLAIN_TABLE_ROWS:
-        dates = [c for c in flat.columns if pd.api.types.is_datetime64_any_dtype(flat[c])]
-        plain = flat.assign(**{str(c): flat[c].dt.strftime("%Y-%m-%d") for c in dates})
-        return HTML(plain.to_html(index=False, na_rep="", border=0, classes="dataframe"))
+    if len(flat) > PAGE_ROWS:
+        return long_list(flat)
     return styled(flat)
 
 
+def long_list(flat: pd.DataFrame) -> HTML:
+    """A list too long for a page: its rows per village, then its first rows; the rest is in the ledger."""
+    parts = [
+        f"<p><b>共 {len(flat):,} 行，网页只列出前 {FIRST_ROWS} 行；完整名单见本工作簿的 Excel 台账</b>"
+        "（可筛选、排序、打印）。</p>"
+    ]
+    village = next((c for c in _VILLAGE_COLUMNS if c in flat.columns), None)
+    if village is not None:
+        by_village = flat.groupby(flat[village].astype("string").fillna("（未填）"), sort=False).size()
+        summary = by_village.rename_axis("村（社区）").reset_index(name="行数")
+        parts.append(styled(summary).to_html())
+    parts.append(styled(flat.head(FIRST_ROWS)).to_html())
+    return HTML("\n".join(parts))
+
+
 def styled(flat: pd.DataFrame) -> Styler:
-    """A table styled for reading, whatever its length (:func:`show` shows a long one plainly)."""
+    """A table styled for reading (:func:`show` shortens a long one first)."""
     dates = [c for c in flat.columns if pd.api.types.is_datetime64_any_dtype(flat[c])]
     text = [c for c in flat.columns if not pd.api.types.is_numeric_dtype(flat[c])]
     # Names, villages and short codes stay on one line; only long texts (说明, 详情…) wrap.

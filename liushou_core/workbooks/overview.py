@@ -15,8 +15,10 @@ from liushou_core.workbooks.tabulate import distinct_per_place, finish, per_plac
 
 
 def assistance_by_township(s: AssistanceSections, county: str, *, total: bool = True) -> pd.DataFrame:
-    """Per township (code order): education assistance, hard alerts, guardianship gaps, visits due and
-    referrals, with the county's total row. Every count is a count of people except referrals (人次)."""
+    """Per township (code order): education assistance, hard alerts (无人监护), children whose guardianship
+    needs fixing (需整改) and those whose facts were not collected (待核实), visits due and referrals, with
+    the county's total row. Every count is a count of people except referrals (人次); a child with both a
+    需整改 and a 待核实 problem is counted in both columns."""
     rows = townships_of(s.people)
     edu = s.education
     table = pd.DataFrame(
@@ -24,7 +26,13 @@ def assistance_by_township(s: AssistanceSections, county: str, *, total: bool = 
             "教育救助符合（人）": per_place(edu[edu["status"] == "符合"], "township", rows),
             "教育救助待核实（人）": per_place(edu[edu["status"] == "待核实"], "township", rows),
             "无人监护（人）": distinct_per_place(s.alerts, "township", rows),
-            "有监护问题的儿童（人）": distinct_per_place(s.gaps, "township", rows),
+            # 需整改 apart from 待核实: a return without the delegate's ID column is not 900 children at risk
+            "监护需整改的儿童（人）": distinct_per_place(
+                s.gaps[s.gaps["severity"] == "需整改"], "township", rows
+            ),
+            "监护信息待核实的儿童（人）": distinct_per_place(
+                s.gaps[s.gaps["severity"] == "待核实"], "township", rows
+            ),
             "需走访的儿童（人）": per_place(s.visits, "township", rows),
             "转介线索（人次）": per_place(s.referrals, "township", rows),
         },

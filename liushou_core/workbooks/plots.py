@@ -11,6 +11,7 @@ chart exactly once (as the cell's value) and batch runs hold no global figure st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,20 @@ from liushou_core.register import CATEGORIES
 #: One colour per category, the same in every chart of every workbook.
 CATEGORY_COLORS: dict[str, str] = {"留守儿童": "#4C72B0", "留守妇女": "#DD8452", "留守老人": "#55A868"}
 SEX_COLORS: dict[str, str] = {"男": "#4C72B0", "女": "#C44E52"}
+
+#: Ordered categories (risk level, guardianship grade) get ordered colours, so "worse" always reads as red:
+#: 高/差 red, 中/一般 amber, 低/较好 green; 未采集 and 待评估 are greys, since they are no grade at all.
+_RED, _AMBER, _GREEN, _GREY, _LIGHT_GREY = "#C44E52", "#E1A23B", "#55A868", "#9A9A9A", "#C8C8C8"
+LEVEL_COLORS: dict[str, str] = {
+    "高": _RED,
+    "差": _RED,
+    "中": _AMBER,
+    "一般": _AMBER,
+    "低": _GREEN,
+    "较好": _GREEN,
+    "待评估": _LIGHT_GREY,
+    "未采集": _GREY,
+}
 
 #: Five-year age bands for the pyramid; the last band is open (100岁及以上).
 PYRAMID_BAND_YEARS = 5
@@ -82,6 +97,15 @@ def _enable_inline() -> None:
         shell.run_line_magic("matplotlib", "inline")
 
 
+def ordered_colors(labels: Iterable[object]) -> dict[str, str]:
+    """The colour of each label that is a level of an ordered category (高/中/低, 较好/一般/差, 未采集…).
+
+    Labels that are not levels are left out, so a caller can fill them from another palette; a chart whose
+    segments are levels never borrows a categorical palette in which 高 could come out blue and 低 red.
+    """
+    return {str(x): LEVEL_COLORS[str(x)] for x in labels if str(x) in LEVEL_COLORS}
+
+
 def _new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     return fig
@@ -136,7 +160,7 @@ def stacked_bars(
 
     ``table`` holds counts only (no 合计 row or column); rows are drawn top to bottom in table order.
     """
-    palette = colors or CATEGORY_COLORS
+    palette = {**ordered_colors(table.columns), **(colors or CATEGORY_COLORS)}
     fig = _new_figure(8.0, max(2.5, 0.34 * len(table) + 1.6))
     ax = fig.add_subplot()
     y = np.arange(len(table))

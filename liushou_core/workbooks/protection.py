@@ -49,9 +49,10 @@ def parents_not_recorded(s: AssistanceSections) -> int:
     return int((kids["father_status"].isna() | kids["mother_status"].isna()).sum())
 
 
-def alert_banner(s: AssistanceSections) -> HTML:
-    """The front-page box of the 无人监护 hard alerts: red, with the count per village and the list of
-    children, or green when there are none; either way, how many children could not be judged."""
+def alert_banner(s: AssistanceSections, *, by: str = "village") -> HTML:
+    """The front-page box of the 无人监护 hard alerts: red, with the count per village (``by="township"``
+    for the county: per township) and the list of children, or green when there are none; either way, how
+    many children could not be judged."""
     alerts = s.alerts
     unknown = parents_not_recorded(s)
     caveat = (
@@ -60,13 +61,14 @@ def alert_banner(s: AssistanceSections) -> HTML:
         else ""
     )
     table = ""
+    who = "镇（乡）会同村（社区）" if by == "township" else "村（社区）"
     if len(alerts):
-        per_village = alerts.groupby("village", sort=False).size()
+        per_village = alerts.groupby(by, sort=False).size()
         where = "、".join(f"{escape(str(v))} {n} 人" for v, n in per_village.items())
         body = (
             "<p style='font-size:1.3em;font-weight:bold;margin:0 0 .4em'>"
             f"紧急：{len(alerts)} 名不满16周岁的留守儿童可能无人监护</p><p>{where}。</p>"
-            "<p>身边没有能照料的父母（父母都不在，或在家的一方无监护能力），又没有委托监护人。请村（社区）<b>立即上门核实</b>，落实委托监护或临时监护"
+            f"<p>身边没有能照料的父母（父母都不在，或在家的一方无监护能力），又没有委托监护人。请{who}<b>立即上门核实</b>，落实委托监护或临时监护"
             "（国发〔2016〕13号：不得让不满十六周岁的儿童脱离监护单独居住生活）。</p>"
         )
         colors = "border:3px solid #C00000;background:#FDECEA;color:#600000"
@@ -82,11 +84,19 @@ def alert_banner(s: AssistanceSections) -> HTML:
 
 
 def gaps_by_village(s: AssistanceSections, *, total: bool = True) -> pd.DataFrame:
-    """Guardianship problems per village and kind (in severity order), and the children concerned."""
+    """Guardianship problems per village and kind (in severity order), and the children concerned: those
+    with a 紧急 or 需整改 problem, and those whose only problems are facts not collected (待核实)."""
     rows = village_order(s.people)
     labels = [name for name, _ in PROBLEMS.values()]
     table = pivot(s.gaps, "village", "problem_label", rows, labels)
-    table["涉及儿童（人）"] = distinct_per_place(s.gaps, "village", rows)
+    # Children to act on apart from those whose facts were only not collected: a return without the
+    # delegate's ID column must not read as every child having a guardianship problem.
+    act = s.gaps["severity"].isin(["紧急", "需整改"])
+    acted = s.gaps.loc[act, "id_number"]
+    table["紧急或需整改的儿童（人）"] = distinct_per_place(s.gaps[act], "village", rows)
+    table["仅待核实的儿童（人）"] = distinct_per_place(
+        s.gaps[~s.gaps["id_number"].isin(acted)], "village", rows
+    )
     return finish(table, "village", TOTAL if total else None)
 
 

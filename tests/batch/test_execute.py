@@ -164,3 +164,46 @@ def test_a_dead_kernel_is_reported_not_raised_as_a_crash(tmp_path: Path) -> None
         execute_notebook(template, tmp_path / "out.ipynb", {})
     assert err.value.failure.kind == "dead_kernel"
     assert (tmp_path / "out.ipynb").exists()
+
+
+def test_the_saved_notebook_shows_chinese_parameters_as_written(executed: Path) -> None:
+    text = executed.read_text(encoding="utf-8")
+    nb = nbformat.read(str(executed), as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'township = "回马镇"' in injected.source
+    assert not re.search(r"\\\\u[0-9a-f]{4}", text)  # no "\u56de\u9a6c\u9547"
+
+
+def test_the_saved_notebook_has_no_defaults_cell_contradicting_the_run(executed: Path) -> None:
+    nb = nbformat.read(str(executed), as_version=4)
+    assert not any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert "默认镇" not in executed.read_text(encoding="utf-8")
+
+
+def test_awkward_parameter_values_reach_the_kernel_unchanged(tmp_path: Path) -> None:
+    value = '回"马\\镇\n<b>&'
+    template = _template(tmp_path / "t.ipynb", "print(repr(township))")
+    out = tmp_path / "out.ipynb"
+    execute_notebook(template, out, {"township": value})
+    nb = nbformat.read(str(out), as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert repr(value) in printed
+
+
+def test_the_html_is_marked_internal_and_links_back_to_the_run(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    folder = run / "townships" / "回马镇"
+    folder.mkdir(parents=True)
+    (run / "manifest.json").write_text('{"config": {"description": "演示运行<b>"}}', encoding="utf-8")
+    template = _template(tmp_path / "t.ipynb", "x = 1", markdown="## 一、概况\n\n正文")
+    ipynb = folder / "investigation.ipynb"
+    execute_notebook(template, ipynb, {"township": "回马镇", "run_dir": str(run), "out_dir": str(folder)})
+    html = folder / "investigation.html"
+    export_html(ipynb, html)
+    text = html.read_text(encoding="utf-8")
+    assert "内部资料，含个人信息，不得外传" in text and "演示运行&lt;b&gt;" in text and "生成时间" in text
+    hrefs = set(re.findall(r"href=[\"']([^\"']+)[\"']", text))
+    assert {"../../index.html", "investigation.xlsx", "assistance.html", "assistance.xlsx"} <= hrefs
+    toc = re.search(r"<a href='#([^']+)'>一、概况</a>", text)  # a clickable table of contents
+    assert toc and re.search(rf"<h2 id='{toc.group(1)}'>一、概况", text)
+    assert str(tmp_path) not in text  # no machine path, not even in the parameters

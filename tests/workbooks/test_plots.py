@@ -100,3 +100,27 @@ def test_bars_by_village_keep_every_category_even_when_absent() -> None:
     fig = plots.bar_by_village(_people()[lambda d: d["category"] == "留守老人"])
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == ["留守儿童", "留守妇女", "留守老人"]
+
+
+def _bar_colours(fig: matplotlib.figure.Figure) -> dict[str, str]:
+    from matplotlib.colors import to_hex
+
+    ax = fig.axes[0]
+    return {c.get_label(): to_hex(c.patches[0].get_facecolor()) for c in ax.containers}
+
+
+def test_ordered_levels_are_drawn_red_amber_green_and_not_collected_grey() -> None:
+    # 公安局's risk chart showed 高 in blue and 低 in red; 妇联's guardianship chart 差 in green.
+    risk = pd.DataFrame({"高": [2], "中": [3], "待评估": [1], "低": [5]}, index=["红旗村委会"])
+    grade = pd.DataFrame({"较好": [4], "一般": [2], "差": [1], "未采集": [3]}, index=["红旗村委会"])
+    risk_colours = _bar_colours(plots.stacked_bars(risk, title="分层分级"))
+    grade_colours = _bar_colours(plots.stacked_bars(grade, title="监护情况"))
+    red, amber, green = "#c44e52", "#e1a23b", "#55a868"
+    assert (risk_colours["高"], risk_colours["中"], risk_colours["低"]) == (red, amber, green)
+    assert (grade_colours["差"], grade_colours["一般"], grade_colours["较好"]) == (red, amber, green)
+    greys = {risk_colours["待评估"], grade_colours["未采集"]}
+    assert all(len({c[1:3], c[3:5], c[5:7]}) == 1 for c in greys)  # equal R, G and B: a grey
+
+
+def test_ordered_colours_leave_other_labels_to_the_caller() -> None:
+    assert plots.ordered_colors(["高", "合计", "留守儿童"]) == {"高": plots.LEVEL_COLORS["高"]}
