@@ -251,9 +251,11 @@ def assistance_list(
     reference = references.where(amount_decided, eligibility_ref)
     # The case that decided each row (np.select takes the first that holds), for the reference it carries.
     decided_by = pd.Series(np.select(conditions, list(range(len(cases))), default=-1), index=df.index)
-    reference = reference.mask(decided_by == 1, article_33_ref)
+    case_of = {id(mask): i for i, (mask, _, _) in enumerate(cases)}
+    reference = reference.mask(decided_by == case_of[id(disabled_out)], article_33_ref)
     if day_outside_groups.any():  # the day-pupil groups exist only from 2019 autumn
-        reference = reference.mask(decided_by == 6, params.entry(DAY_PUPIL_GROUPS, start).citation())
+        day_ref = params.entry(DAY_PUPIL_GROUPS, start).citation()
+        reference = reference.mask(decided_by == case_of[id(day_outside_groups)], day_ref)
 
     out = df[
         ["id_number", "name", "sex", "township_code", "township", "village_code", "village", "birth_date"]

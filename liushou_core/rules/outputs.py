@@ -223,12 +223,17 @@ def township_rule_outputs(
     outside its schema) is left out with a Chinese message, and the other townships' decisions are kept —
     one bad township never stops the county's outputs. Returns (stem → frame, township → message)."""
     params = params or load_parameters()
+    unreadable = (pa.errors.SchemaError, pa.errors.SchemaErrors, LiushouError)
+    try:  # the usual case, at once: the county's frames in one pass (~9 s for the sample county)
+        return rule_outputs(people, month=month, term=term, on=on, params=params), {}
+    except unreadable:
+        pass  # find the township at fault: each township on its own
     parts: dict[str, list[pd.DataFrame]] = {}
     failed: dict[str, str] = {}
     for township, block in people.groupby("township", sort=True):  # a county has a dozen townships
         try:
             frames = rule_outputs(block, month=month, term=term, on=on, params=params)
-        except (pa.errors.SchemaError, pa.errors.SchemaErrors, LiushouError) as exc:
+        except unreadable as exc:
             failed[str(township)] = (
                 f"{township}的核实名册不符合规则的输入要求，未生成该镇（乡）的规则结果：{str(exc)[:300]}"
             )
