@@ -30,6 +30,7 @@ from liushou_core.issues import RULES
 from liushou_core.ledger import FormLayout, safe_sheet_name, write_ledger
 from liushou_core.paths import safe_name
 from liushou_core.values.codebook import Codebook, load_codebook
+from liushou_core.values.divisions import load_divisions, townships
 
 if TYPE_CHECKING:
     from liushou_core.cleaning.pipeline import Register
@@ -185,9 +186,16 @@ def _dup_rows(reg: Register) -> pd.DataFrame:
     return pd.concat([d.rename(columns={"value": "id_number"}), pend], ignore_index=True)
 
 
-def choices_for(field_label: object, codebook: Codebook) -> list[str]:
-    """The allowed values of a field named by its Chinese header (empty when the answer is free text)."""
+def choices_for(field_label: object, codebook: Codebook, township: str = "") -> list[str]:
+    """The allowed values of a field named by its Chinese header (empty when the answer is free text): the
+    codebook's values, the townships, or the villages of ``township`` (short names: 栏江村, 蓬莱社区)."""
     name = codebook.field_for_header(field_label) if isinstance(field_label, str) else None
+    if name == "township":
+        return townships()["township"].tolist()
+    if name == "village":
+        units = load_divisions()
+        names = units.loc[units["township"].eq(township), "village"]
+        return names.str.replace(r"(委会|居委会)$", "", regex=True).tolist()
     if name == "sex":
         return codebook.canonical_values("sex")
     if name in VOCABULARY_OF:
@@ -220,7 +228,7 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
         ),
         PROBLEMS: FormLayout(
             answers=[ANSWER],
-            row_choices={ANSWER: [choices_for(f, codebook) for f in sheets[PROBLEMS][FIELD]]},
+            row_choices={ANSWER: [choices_for(f, codebook, township) for f in sheets[PROBLEMS][FIELD]]},
             widths=problem_widths,
             wrap=["说明", VALUE, "问题", FIELD, "工作表", "文件"],
             hidden=[KEY],
