@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import nbformat
 import openpyxl
+import pandas as pd
 import pytest
 from run_fixture import build_run, fake_clean, write_inputs
 
@@ -22,7 +23,7 @@ from liushou_core.batch.manifest import FAILED, OK, TIMEOUT
 from liushou_core.batch.run import BatchResult, run_batch, safe_name, township_dir
 from liushou_core.batch.run import run as batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
-from liushou_core.errors import ConfigError
+from liushou_core.errors import ConfigError, DecisionsError
 
 # ------------------------------------------------------------------------------------------- safe_name
 
@@ -249,6 +250,18 @@ def test_cleaning_replaces_the_previous_cleaning_whole(county: Path) -> None:
     batch._clean(config, fake_clean)
     assert not (config.clean_dir / "corrections_log.parquet").exists()
     assert (config.clean_dir / "people.parquet").exists()
+
+
+def test_a_filled_problem_list_left_in_the_cleaning_is_kept_and_the_run_refused(county: Path) -> None:
+    config = _config(county)
+    lists = config.clean_dir / "问题数据清单"
+    lists.mkdir(parents=True)
+    pd.DataFrame({"行标识": ["a.xlsx|S|4"], "字段": ["性别"], "原值": ["2"], "更正值": ["女"]}).to_excel(
+        lists / "回马镇_问题数据清单.xlsx", index=False
+    )
+    with pytest.raises(DecisionsError, match="已填写"):
+        batch._clean(config, fake_clean)
+    assert (lists / "回马镇_问题数据清单.xlsx").exists()
 
 
 # ------------------------------------------------------------------------------ the real notebooks
