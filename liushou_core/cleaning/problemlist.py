@@ -206,7 +206,8 @@ def choices_for(field_label: object, codebook: Codebook, township: str = "") -> 
 def instructions(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The 填写说明 sheet: how to fill the list, then what to do for each kind of problem it holds."""
     titles = {RULES[code].title: code for code in HOW_TO_FIX}
-    present = [t for t in dict.fromkeys(sheets[PROBLEMS]["问题"].dropna()) if t in titles]
+    appearing = set(sheets[PROBLEMS]["问题"].dropna())
+    present = [t for t in titles if t in appearing]  # in the rules' order: identity, places, facts, warnings
     by_instruction: dict[str, list[str]] = {}  # problems with the same instruction share a row
     for t in present:
         by_instruction.setdefault(HOW_TO_FIX[titles[t]], []).append(t)
