@@ -59,7 +59,7 @@ def apply_form(
         if name not in columns or n == 0:
             continue
         c = columns.index(name)
-        tip = {"input_title": "请填写", "input_message": form.prompt[:255]} if form.prompt else {}
+        tip = {"input_title": "请填写", "input_message": _limit(form.prompt)} if form.prompt else {}
         if name in form.choices:
             _dropdown(ws, first, first + n - 1, c, form.choices[name], name in strict, tip)
         elif name in form.row_choices:
@@ -97,6 +97,11 @@ def apply_form(
     ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
 
 
+def _limit(text: str, length: int = MAX_CHOICES_LENGTH) -> str:
+    """Excel drops a validation whose prompt or message is longer than 255 characters."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def _dropdown(
     ws: Worksheet,
     top: int,
@@ -112,7 +117,7 @@ def _dropdown(
     ws.data_validation(
         top, col, bottom, col,
         {"validate": "list", "source": values, "ignore_blank": True, "error_type": "stop" if strict else "warning",
-         "error_title": "请从下拉列表中选择", "error_message": "可选：" + "、".join(values), **tip},
+         "error_title": "请从下拉列表中选择", "error_message": _limit("可选：" + "、".join(values)), **tip},
     )  # fmt: skip
 
 

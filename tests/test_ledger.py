@@ -238,3 +238,17 @@ def test_a_summed_count_column_has_one_number_format_body_and_totals(tmp_path: P
         body, total = ws[f"{col}{body_row}"].number_format, ws[f"{col}{total_row}"].number_format
         assert body == total, (col, body, total)
     assert ws["A4"].value == "合计"
+
+
+def test_a_form_keeps_a_dropdown_whose_values_fill_excels_limit(tmp_path: Path) -> None:
+    from liushou_core.ledger import FormLayout
+
+    villages = [f"第{i:03d}号村" for i in range(42)]  # 42 × 6 characters: 293 with commas, too long
+    fitting = villages[:36]  # 36 × 6 + 35 commas = 251 characters: fits, its message ("可选：…") does not
+    df = pd.DataFrame({"字段": ["村（社区）", "村（社区）"], "更正值": ["", ""]})
+    form = FormLayout(answers=["更正值"], row_choices={"更正值": [fitting, villages]}, prompt="请选择")
+    path = write_ledger(tmp_path / "form.xlsx", {"清单": df}, forms={"清单": form}, total_row=False)
+    ws = openpyxl.load_workbook(path)["清单"]
+    (dv,) = ws.data_validations.dataValidation
+    assert str(dv.sqref) == "B2" and dv.formula1.count(",") == 35 and len(dv.error) <= 255
+    assert ws.protection.sheet and not ws["B2"].protection.locked and ws["A2"].protection.locked

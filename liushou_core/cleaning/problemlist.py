@@ -30,6 +30,7 @@ from liushou_core.issues import RULES
 from liushou_core.ledger import FormLayout, safe_sheet_name, write_ledger
 from liushou_core.paths import safe_name
 from liushou_core.values.codebook import Codebook, load_codebook
+from liushou_core.values.divisions import load_divisions, townships
 
 #: Short, for a narrow column: 待核实 rows are not counted until answered; 请更正 rows are counted already.
 SEVERITY_LABELS = {"error": "待核实", "warning": "请更正", "info": "说明"}
@@ -182,9 +183,16 @@ def _dup_rows(reg: Register) -> pd.DataFrame:
     return pd.concat([d.rename(columns={"value": "id_number"}), pend], ignore_index=True)
 
 
-def choices_for(field_label: object, codebook: Codebook) -> list[str]:
-    """The allowed values of a field named by its Chinese header (empty when the answer is free text)."""
+def choices_for(field_label: object, codebook: Codebook, township: str = "") -> list[str]:
+    """The allowed values of a field named by its Chinese header (empty when the answer is free text): the
+    codebook's values, the townships, or the villages of ``township`` (short names: 栏江村, 蓬莱社区)."""
     name = codebook.field_for_header(field_label) if isinstance(field_label, str) else None
+    if name == "township":
+        return townships()["township"].tolist()
+    if name == "village":
+        units = load_divisions()
+        names = units.loc[units["township"].eq(township), "village"]
+        return names.str.replace(r"(委会|居委会)$", "", regex=True).tolist()
     if name == "sex":
         return codebook.canonical_values("sex")
     if name in VOCABULARY_OF:
@@ -195,7 +203,8 @@ def choices_for(field_label: object, codebook: Codebook) -> list[str]:
 def instructions(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The 填写说明 sheet: how to fill the list, then what to do for each kind of problem it holds."""
     titles = {RULES[code].title: code for code in HOW_TO_FIX}
-    present = [t for t in dict.fromkeys(sheets[PROBLEMS]["问题"].dropna()) if t in titles]
+    appearing = set(sheets[PROBLEMS]["问题"].dropna())
+    present = [t for t in titles if t in appearing]  # in the rules' order: identity, places, facts, warnings
     by_instruction: dict[str, list[str]] = {}  # problems with the same instruction share a row
     for t in present:
         by_instruction.setdefault(HOW_TO_FIX[titles[t]], []).append(t)
@@ -217,7 +226,7 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
         ),
         PROBLEMS: FormLayout(
             answers=[ANSWER],
-            row_choices={ANSWER: [choices_for(f, codebook) for f in sheets[PROBLEMS][FIELD]]},
+            row_choices={ANSWER: [choices_for(f, codebook, township) for f in sheets[PROBLEMS][FIELD]]},
             widths=problem_widths,
             wrap=["说明", VALUE, "问题", FIELD, "工作表", "文件"],
             hidden=[KEY],

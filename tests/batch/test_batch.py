@@ -24,7 +24,7 @@ from liushou_core.batch.execute import execute_notebook
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT
 from liushou_core.batch.run import BatchResult, run_batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
-from liushou_core.errors import ConfigError
+from liushou_core.errors import ConfigError, DecisionsError
 from liushou_core.paths import safe_name
 from liushou_core.rules.allowances import payroll
 from liushou_core.runfolder import township_dir
@@ -256,6 +256,18 @@ def test_a_run_writes_every_rules_full_output_under_rules(county: Path) -> None:
         people["id_number"]
     )
     assert pay["amount"].sum() == expected["amount"].sum() > 0
+
+
+def test_a_filled_problem_list_left_in_the_cleaning_is_kept_and_the_run_refused(county: Path) -> None:
+    config = _config(county)
+    lists = config.clean_dir / "问题数据清单"
+    lists.mkdir(parents=True)
+    pd.DataFrame({"行标识": ["a.xlsx|S|4"], "字段": ["性别"], "原值": ["2"], "更正值": ["女"]}).to_excel(
+        lists / "回马镇_问题数据清单.xlsx", index=False
+    )
+    with pytest.raises(DecisionsError, match="已填写"):
+        batch._clean(config, fake_clean)
+    assert (lists / "回马镇_问题数据清单.xlsx").exists()
 
 
 # ------------------------------------------------------------------------------ the real notebooks

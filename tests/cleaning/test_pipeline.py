@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import xlwt
 from hypothesis import HealthCheck, given, settings
+from returns_fixture import write_return_xlsx
 
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.pipeline import clean_to_dir
@@ -47,17 +48,7 @@ def _with(row, kw):
 
 
 def write_xlsx(path, sheets):
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        ws.append(["大英县回马镇农村“三留守”人员摸排登记表"])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
-        ws.append(["填报单位：回马镇人民政府", None, None, "填报日期：2018年1月5日"])
-        ws.append(HEADER)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
+    write_return_xlsx(path, HEADER, sheets)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from returns_fixture import write_return_xlsx
 
 from liushou_core.cli import main
 from liushou_core.values.idcard import make_id
@@ -36,8 +37,6 @@ def person(name, id_, category, birth, village="团结村", group="1组", **kw):
 
 def write_return(path: Path) -> None:
     """回马镇's return: two title rows, two village sheets, the mistakes cadres make."""
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
     sheets = {
         "团结村": [
             person("张小明", CHILD, "留守儿童", "2008.5.3", 父亲状况="外出务工", 母亲状况="外出务工", 性别="男"),
@@ -53,14 +52,7 @@ def write_return(path: Path) -> None:
                    母亲状况="外出务工", 性别="男"),
         ],
     }  # fmt: skip
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        ws.append(["大英县回马镇农村“三留守”人员摸排登记表"])
-        ws.append(["填报单位：回马镇人民政府"])
-        ws.append(HEADER)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
+    write_return_xlsx(path, HEADER, sheets)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from test_roundtrip import Form, clean
 
+from liushou_core.cleaning.problemlist import choices_for
 from liushou_core.sample import write_sample
+from liushou_core.values.codebook import load_codebook
 from liushou_core.values.idcard import make_id
 
 FACT = {"months_away": "12", "father_status": "外出务工", "mother_status": "外出务工", "husband_status": "外出务工",
@@ -29,8 +31,11 @@ def answer(problem: dict[str, str], truth: pd.Series | None, township: str, vill
         return "张三"
     if field == "镇（乡）":
         return township
-    if field == "村（社区）":
-        return village
+    if field == "村（社区）":  # picked from the dropdown: the short name
+        assert village.removesuffix("委会").removesuffix("居") in choices_for(
+            field, load_codebook(), township
+        )
+        return village.removesuffix("委会").removesuffix("居")
     if field == "委托监护人身份证号":
         return make_id("510923", date(1960, 3, 3), 11)
     if field in ("联系电话", "委托监护人电话"):
