@@ -19,6 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+import xlwt
 from return_files import csv_text, write_xlsx
 
 from liushou_core.cleaning.intake import IntakeResult, read_returns
@@ -234,6 +235,21 @@ def test_a_small_workbook_with_a_stray_cell_at_the_last_column_and_row_is_refuse
     assert seen["status"] == {"远格.xlsx": "error", "回马镇.xlsx": "ok"}
     (message,) = [m for m in seen["messages"] if "远格.xlsx" in m]
     assert "XFD1048576" in message and "太大" in message
+
+
+def test_an_old_xls_with_a_stray_cell_at_its_last_row_and_column_is_refused(tmp_path: Path) -> None:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("一组")
+    for r, row in enumerate([HEADER, child("甲", 1)]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.write(65535, 255, "x")  # IV65536, the last cell an .xls has
+    stray = tmp_path / "远格.xls"
+    book.save(str(stray))
+    seen = read_in_child(stray, write_xlsx(tmp_path / "回马镇.xlsx", [HEADER, child("乙", 3)]))
+    assert seen["names"] == ["乙"] and seen["status"]["远格.xls"] == "error"
+    (message,) = [m for m in seen["messages"] if "远格.xls" in m]
+    assert "IV65536" in message and "太大" in message
 
 
 def test_a_zip_bomb_is_refused_by_its_unpacked_size_before_it_is_unpacked(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ import python_calamine
 from liushou_core.cleaning.intake.cells import cell_texts, fill_merged_down
 from liushou_core.cleaning.intake.limits import DEFAULT_LIMITS, Limits
 from liushou_core.cleaning.intake.webpage import decode_page, page_rows
-from liushou_core.cleaning.intake.workbook_parts import TooBig, workbook_extents
+from liushou_core.cleaning.intake.workbook_parts import TooBig, too_large, workbook_extents
 
 Kind = Literal["xlsx", "xls", "csv", "html"]
 
@@ -165,13 +165,19 @@ def workbook_sheets(data: bytes, limits: Limits = DEFAULT_LIMITS) -> list[Sheet]
                 continue
             try:
                 sheet = book.get_sheet_by_index(position)
+                # an .xls is not measured before it is loaded; its extent (at most 65,536 × 256) is checked
+                # before the grid is built in Python, which takes far more memory than the reader's
+                height, width = (sheet.end[0] + 1, sheet.end[1] + 1) if sheet.end else (0, 0)
+                if height * width > limits.sheet_cells:
+                    raise Unreadable(too_large(meta.name, height, width))
                 values = sheet.to_python(skip_empty_area=False)
                 merged = sheet.merged_cell_ranges
             except python_calamine.CalamineError as exc:
                 raise Unreadable(f"工作表“{meta.name}”无法读取（{exc}），{_RESAVE}") from exc
             hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
-            rows = extents[meta.name].hidden_rows if meta.name in extents else ()
-            sheets.append(Sheet(meta.name, position, _grid(values, merged), hidden=hidden, hidden_rows=rows))
+            hidden_rows = extents[meta.name].hidden_rows if meta.name in extents else ()
+            grid = _grid(values, merged)
+            sheets.append(Sheet(meta.name, position, grid, hidden=hidden, hidden_rows=hidden_rows))
     return sheets
 
 

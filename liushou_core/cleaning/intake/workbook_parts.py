@@ -168,10 +168,15 @@ def workbook_extents(data: bytes, limits: Limits) -> dict[str, SheetExtent]:
             except (zipfile.BadZipFile, OSError, EOFError, ValueError):
                 continue  # a damaged part: the reader says so
             if extent.cells > limits.sheet_cells:
-                raise TooBig(
-                    f"工作表“{name}”的范围从 A1 一直到 {extent.last_cell}（{extent.rows:,} 行 × "
-                    f"{extent.columns:,} 列），太大，无法读取；多半是远处某个单元格误填了内容或格式，"
-                    f"请删除表格以外多余的行和列（或把人员复制到新工作簿）后另存为 .xlsx 再报送"
-                )
+                raise TooBig(too_large(name, extent.rows, extent.columns))
             out[name] = extent
     return out
+
+
+def too_large(sheet: str, rows: int, columns: int) -> str:
+    """Why a sheet reaching row ``rows`` and column ``columns`` (1-based) is not read, and what to do."""
+    return (
+        f"工作表“{sheet}”的范围从 A1 一直到 {_letters(columns)}{rows}（{rows:,} 行 × {columns:,} 列），"
+        "太大，无法读取；多半是远处某个单元格误填了内容或格式，"
+        "请删除表格以外多余的行和列（或把人员复制到新工作簿）后另存为 .xlsx 再报送"
+    )
