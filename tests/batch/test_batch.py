@@ -17,10 +17,10 @@ import openpyxl
 import pytest
 from run_fixture import build_run, fake_clean, write_inputs
 
+from liushou_core.batch import run as batch
 from liushou_core.batch.execute import execute_notebook
 from liushou_core.batch.manifest import FAILED, OK, TIMEOUT
 from liushou_core.batch.run import BatchResult, run_batch, safe_name, township_dir
-from liushou_core.batch.run import run as batch
 from liushou_core.batch.settings import RunConfig, parse_run_config
 from liushou_core.errors import ConfigError
 
