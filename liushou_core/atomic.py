@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -152,12 +152,13 @@ def fresh_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(fresh, ignore_errors=True)
 
 
-def replace_contents(fresh: Path, target: Path, *, keep: tuple[str, ...] = ()) -> None:
-    """Replace everything in ``target`` (but the names in ``keep``, such as its lock) by the files of
-    ``fresh``, a complete set of outputs with its completeness marker.
+def replace_contents(fresh: Path, target: Path, *, outputs: Collection[str]) -> None:
+    """Replace a command's outputs in ``target`` — every entry named in ``outputs`` (what the command may
+    write) — by the files of ``fresh``, a complete set of outputs with its completeness marker. Anything
+    else in ``target`` (the lock, a user's own files, returns kept there) is left alone.
 
     ``target`` is marked incomplete first and gets the marker last, so a command killed on the way leaves a
-    folder that says it is incomplete, never a mix that looks complete; no file of an earlier command
+    folder that says it is incomplete, never a mix that looks complete; no output of an earlier command
     survives (the previous cleaning's problem lists of other townships).
     """
     target = Path(target)
@@ -166,8 +167,9 @@ def replace_contents(fresh: Path, target: Path, *, keep: tuple[str, ...] = ()) -
     old = target / ".old.tmp"
     shutil.rmtree(old, ignore_errors=True)
     old.mkdir()
+    replaced = {*outputs, *(p.name for p in Path(fresh).iterdir())}
     for entry in list(target.iterdir()):
-        if entry.name not in {*keep, old.name}:
+        if entry.name in replaced:
             replace(entry, old / entry.name)  # a 问题数据清单 open in Excel/WPS: one message naming it
     for entry in sorted(Path(fresh).iterdir(), key=lambda p: p.name == COMPLETE_MARKER):
         os.replace(entry, target / entry.name)  # the marker last

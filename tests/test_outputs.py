@@ -11,63 +11,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
+from returns_fixture import HEADER, child, lock_held_elsewhere, run_main, write_xlsx
 
-from liushou_core import cli
 from liushou_core.runlock import FolderLockedError, folder_lock
 from liushou_core.values.idcard import make_id
-
-HEADER = [
-    "镇（乡）",
-    "村（社区）",
-    "姓名",
-    "性别",
-    "公民身份号码",
-    "人员类别",
-    "出生日期",
-    "父亲状况",
-    "母亲状况",
-]
-
-
-def child(name: str, seq: int, township: str = "回马镇", village: str = "团结村") -> list[str]:
-    birth = dt.date(2008, 5, 3)
-    sex = "男" if seq % 2 else "女"
-    return [township, village, name, sex, make_id("510923", birth, seq), "留守儿童", birth.isoformat(), "外出务工", "外出务工"]  # fmt: skip
-
-
-def write_xlsx(path: Path, rows: list[list[Any]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = openpyxl.Workbook()
-    for row in rows:
-        wb.active.append(row)
-    wb.save(path)
-    return path
-
-
-def run_main(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
 def returns(tmp_path: Path) -> Path:
     """Two townships' returns, each with a person the problem list names (an ID Excel mangled)."""
     folder = tmp_path / "returns"
+    folder.mkdir()
     write_xlsx(folder / "回马镇.xlsx", [HEADER, child("甲", 11), ["回马镇", "团结村", "乙", "女", "5.10923E+17", "留守儿童", "2008-01-01", "外出务工", "外出务工"]])  # fmt: skip
     write_xlsx(folder / "河边镇.xlsx", [HEADER, child("丙", 13, "河边镇", "安山村"), ["河边镇", "安山村", "丁", "女", "5.10923E+17", "留守儿童", "2008-01-01", "外出务工", "外出务工"]])  # fmt: skip
     return folder
@@ -75,6 +38,14 @@ def returns(tmp_path: Path) -> Path:
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def write_manifest(run: Path, finished: str) -> None:
+    """A run's record, as ``liushou run`` writes it (``finished`` empty: killed, or still running)."""
+    manifest = {"format": 1, "status": "ok" if finished else "running", "finished": finished, "config": {},
+                "parameters": {"county": "大英县", "reference_date": "2017-12-31", "payroll_month": "2018-01",
+                               "school_term": "2017秋季", "as_of": "2017-12-31"}}  # fmt: skip
+    (run / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------- complete or not at all
@@ -169,10 +140,7 @@ def test_a_cleaning_killed_while_swapping_says_it_is_incomplete_and_readers_refu
 def test_share_refuses_a_run_that_did_not_finish(returns: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     assert run_main(["clean", str(returns), "--out", str(run / "clean")])[0] == 0
-    manifest = {"format": 1, "status": "running", "finished": "", "config": {},
-                "parameters": {"county": "大英县", "reference_date": "2018-12-31", "payroll_month": "2019-01",
-                               "school_term": "2018秋季", "as_of": "2018-12-31"}}  # fmt: skip
-    (run / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    write_manifest(run, finished="")
     code, _, err = run_main(["share", str(run), "--department", "教育局", "--out", str(tmp_path / "shared")])
     assert code == 2 and "没有完成" in err and "Traceback" not in err
     assert not (tmp_path / "shared").exists() or not any((tmp_path / "shared").rglob("*.html"))
@@ -185,10 +153,7 @@ def test_a_killed_share_leaves_no_unscanned_folder_after_the_next_share(
 
     run = tmp_path / "run"
     assert run_main(["clean", str(returns), "--out", str(run / "clean")])[0] == 0
-    manifest = {"format": 1, "status": "ok", "finished": "2019-01-05T10:00:00", "config": {},
-                "parameters": {"county": "大英县", "reference_date": "2017-12-31", "payroll_month": "2018-01",
-                               "school_term": "2017秋季", "as_of": "2017-12-31"}}  # fmt: skip
-    (run / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    write_manifest(run, finished="2018-01-05T10:00:00")
     shared = tmp_path / "shared"
     left = shared / ".教育局.k1ll3d.tmp"  # what a share killed before its scan leaves
     left.mkdir(parents=True)
@@ -199,28 +164,6 @@ def test_a_killed_share_leaves_no_unscanned_folder_after_the_next_share(
 
 
 # ------------------------------------------------------------------------------------------------------ locks
-
-LOCK_HOLDER = """
-import sys, time
-from pathlib import Path
-from liushou_core.runlock import folder_lock
-with folder_lock(Path(sys.argv[1]), sys.argv[2]):
-    print("locked", flush=True)
-    time.sleep(60)
-"""
-
-
-@contextlib.contextmanager
-def lock_held_elsewhere(folder: Path, command: str) -> Iterator[subprocess.Popen[str]]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(folder), command], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_cleaning_into_a_run_s_clean_folder_during_the_run_is_refused_naming_it(
@@ -278,3 +221,19 @@ def test_a_fifo_named_as_a_return_is_refused_without_waiting(returns: Path, tmp_
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert code.returncode in (1, 2) and "Traceback" not in code.stderr and "管道.csv" in code.stderr
+
+
+def test_re_cleaning_replaces_only_the_cleaning_s_own_files(returns: Path, tmp_path: Path) -> None:
+    out = returns  # the outputs put beside the returns themselves
+    (out / "说明.txt").write_text("我的笔记", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in returns.iterdir() if p.is_file()}
+    for _ in range(2):
+        assert (
+            run_main(
+                ["clean", str(returns / "回马镇.xlsx"), str(returns / "河边镇.xlsx"), "--out", str(out)]
+            )[0]
+            == 0
+        )
+    for name, data in before.items():
+        assert (out / name).read_bytes() == data
+    assert (out / ".complete").is_file() and (out / "people.parquet").is_file()

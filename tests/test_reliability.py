@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,10 +30,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from return_files import csv_text, write_xlsx
+from returns_fixture import HEADER, child, csv_text, lock_held_elsewhere, run_main, write_xlsx
 from run_fixture import stub_templates as shared_stub_templates
 
-from liushou_core import cli
 from liushou_core.batch import run as batch
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.streaming import build_register
@@ -42,24 +41,6 @@ from liushou_core.runlock import LOCK_NAME, folder_lock
 from liushou_core.values.idcard import make_id
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken"
-HEADER = [
-    "镇（乡）",
-    "村（社区）",
-    "姓名",
-    "性别",
-    "公民身份号码",
-    "人员类别",
-    "出生日期",
-    "父亲状况",
-    "母亲状况",
-]
-
-
-def child(name: str, seq: int, township: str = "回马镇", village: str = "团结村") -> list[str]:
-    """A left-behind child (both parents away) with a valid ID; odd ``seq`` is a boy."""
-    birth = dt.date(2008, 5, 3)
-    sex = "男" if seq % 2 else "女"
-    return [township, village, name, sex, make_id("510923", birth, seq), "留守儿童", birth.isoformat(), "外出务工", "外出务工"]  # fmt: skip
 
 
 def xlsx_bytes(rows: list[list[Any]]) -> bytes:
@@ -302,14 +283,6 @@ class Cleaned:
     folder: Path
 
 
-def run_main(argv: list[str]) -> tuple[int, str, str]:
-    """``liushou …`` in this process, its exit code and what it printed."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def cleaned(tmp_path_factory: pytest.TempPathFactory) -> Cleaned:
     """``liushou clean`` on the corpus, a folder that does not exist and a folder named like a file."""
@@ -487,28 +460,6 @@ def test_a_run_whose_inputs_folder_does_not_exist_is_refused_before_anything_run
 
 
 # ------------------------------------------------------------------------------------------------ locks
-
-LOCK_HOLDER = """
-import sys, time
-from pathlib import Path
-from liushou_core.runlock import folder_lock
-with folder_lock(Path(sys.argv[1]), "liushou run"):
-    print("locked", flush=True)
-    time.sleep(60)
-"""
-
-
-@contextlib.contextmanager
-def lock_held_elsewhere(folder: Path) -> Iterator[subprocess.Popen[str]]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(folder)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_command_on_a_folder_another_command_is_writing_is_refused_naming_it(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from typing import Any
 from liushou_core.atomic import fresh_folder, replace_contents
 from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
 from liushou_core.cleaning.intake.problems import blocking, format_problems, input_problems
-from liushou_core.cleaning.streaming import Streamed, check_inputs, stream_to_dir
+from liushou_core.cleaning.streaming import OUTPUTS, Streamed, check_inputs, stream_to_dir
 from liushou_core.errors import ConfigError
-from liushou_core.runlock import LOCK_NAME, folder_lock
+from liushou_core.runlock import folder_lock
 
 
 def clean_to_dir(
@@ -37,7 +37,7 @@ def clean_to_dir(
         if not len(streamed.files) or not streamed.files["status"].eq("ok").any():
             lines = "\n  ".join(format_problems(input_problems(streamed.file_issues, streamed.files)))
             raise ConfigError(f"没有读到任何一份报表，输出文件夹 {out} 未作任何改动：\n  {lines}".rstrip())
-        replace_contents(fresh, out, keep=(LOCK_NAME,))
+        replace_contents(fresh, out, outputs=OUTPUTS)
     return Streamed(out=out, summary=streamed.summary, files=streamed.files, file_issues=streamed.file_issues)
 
 

@@ -11,8 +11,8 @@ into stages by what each needs to see:
    pending rows, once the duplicates are known;
 4. :func:`render` — findings as the issues table (provenance, severity, Chinese message).
 
-:func:`liushou_core.cleaning.pipeline.build_register` runs them on one part holding every row;
-:mod:`liushou_core.cleaning.streaming` runs them return by return, so a province fits in memory. Findings come in a
+:mod:`liushou_core.cleaning.streaming` runs them part by part, so a province fits in memory
+(:func:`~liushou_core.cleaning.streaming.build_register`: one part holding every row). Findings come in a
 fixed sequence of blocks (one per rule and field), so the issues of several parts, put together block by
 block, are exactly those of the rows cleaned at once.
 

@@ -37,7 +37,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from liushou_core.atomic import atomic_path, mark_complete, unmark_complete, write_json, write_parquet
+from liushou_core.atomic import (
+    COMPLETE_MARKER,
+    atomic_path,
+    mark_complete,
+    unmark_complete,
+    write_json,
+    write_parquet,
+)
 from liushou_core.cleaning.classify import Thresholds
 from liushou_core.cleaning.corrections import CorrectionLog, apply_corrections, read_decisions
 from liushou_core.cleaning.intake import IntakeResult, read_returns
@@ -65,6 +72,17 @@ from liushou_core.paths import params_dir
 from liushou_core.values.codebook import Codebook, load_codebook
 
 SPILL_DIR = ".parts"
+#: Every file and folder :func:`stream_to_dir` may write (a new cleaning replaces all of them).
+OUTPUTS = (
+    *(
+        f"{t}.parquet"
+        for t in ("people", "pending", "rows", "issues", "files", "corrections_log", "decisions_log")
+    ),
+    "summary.json",
+    "问题数据清单",
+    COMPLETE_MARKER,
+    SPILL_DIR,
+)
 #: Returns are read one at a time and cleaned in parts of about this many rows (a few hundred MB of memory).
 PART_ROWS = 250_000
 

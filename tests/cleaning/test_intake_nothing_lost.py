@@ -20,7 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 import xlwt
-from return_files import csv_text, write_xlsx
+from returns_fixture import csv_text, write_xlsx
 
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
