@@ -4,7 +4,7 @@ village, the lists of people (Chinese headers), the headline sentence and the re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,7 +15,9 @@ from liushou_core.rounds.changes import (
     EXIT_REASONS,
     Comparison,
 )
-from liushou_core.workbooks.plots import stacked_bars
+
+if TYPE_CHECKING:  # matplotlib and seaborn load only when a chart is drawn (not for liushou compare)
+    from matplotlib.figure import Figure
 
 
 def by_reason(register: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
@@ -157,8 +159,10 @@ def headline(c: Comparison, place: str) -> str:
     )
 
 
-def reasons_chart(c: Comparison, *, title: str = "新增与退出的原因") -> Any:
+def reasons_chart(c: Comparison, *, title: str = "新增与退出的原因") -> Figure:
     """Horizontal stacked bars: entries and exits by reason, one segment per category."""
+    from liushou_core.workbooks.plots import stacked_bars
+
     table = by_reason(c.register, c.labels).drop(columns="合计")
     table.index = [f"{change}：{reason}" for change, reason in table.index]
     return stacked_bars(table, title=title)
