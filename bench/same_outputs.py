@@ -1,97 +1,145 @@
-"""Do two runs of the sample county give the same outputs? A check for regroupings and speed-ups.
+"""Do two runs of the demo give the same outputs? For a change that should not change what anyone receives.
 
-    python bench/same_outputs.py BEFORE AFTER
+    python bench/same_outputs.py OLD_DEMO NEW_DEMO
 
-BEFORE and AFTER are folders that each hold a run the way ``make demo`` leaves it (``run/`` with ``clean/``,
-``townships/``, ``county/``; optionally ``payroll/``). Compared:
+``OLD_DEMO`` and ``NEW_DEMO`` are two ``make demo`` output folders (``sample/``, ``run/``, ``payroll/``,
+``shared/``) made from the same sample by two versions of the package. Compared, file by file:
 
-- every parquet file (the register, pending rows, issues, rule outputs, the payroll): same columns, same rows in
-  the same order, same values;
-- ``summary.json`` of the cleaning, key by key;
-- every Excel ledger present in both runs (found by path relative to the run): every sheet's cell values, as
-  calamine reads them.
+- every ``.parquet`` (people, pending, issues, rows, files, the payroll): frames equal, dtypes included;
+- ``summary.json``: equal as JSON;
+- every ``.xlsx`` (the workbooks' ledgers, the payroll 花名册, the department copies): every cell's value
+  (formulas as written);
+- every ``.html`` (the township and county workbooks, the department pages): the text of every table, row by
+  row, and then all visible text (charts, scripts and styles left out).
 
-Files present in only one run are listed (a later version may add outputs). Exit 0 when nothing compared
-differs, 1 otherwise; one line per difference.
+The time a file was made and the demo folder's own path are masked before comparing. Prints each difference
+and exits 1 if there is one.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
-from python_calamine import CalamineWorkbook
+
+#: A timestamp (生成时间) or a path inside one of the two demo folders.
+_VOLATILE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
-def _relative_files(root: Path, suffix: str) -> set[Path]:
-    return {p.relative_to(root) for p in root.rglob(f"*{suffix}") if p.is_file() and ".tmp" not in p.name}
+class _PageText(HTMLParser):
+    """The visible text of a page, and its tables as rows of cell texts."""
+
+    def __init__(self, mask: re.Pattern[str]) -> None:
+        super().__init__()
+        self.mask = mask
+        self.hidden = 0
+        self.text: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self._table: list[list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag == "table":
+            self._table = []
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.hidden -= 1
+        elif tag == "table" and self._table is not None:
+            self.tables.append(self._table)
+            self._table = None
+
+    def handle_data(self, data: str) -> None:
+        text = self.mask.sub("·", data.strip())
+        if self.hidden or not text:
+            return
+        self.text.append(text)
+        if self._table:
+            self._table[-1].append(text)
 
 
-def _compare_parquet(a: Path, b: Path) -> list[str]:
-    left, right = pd.read_parquet(a), pd.read_parquet(b)
-    if list(left.columns) != list(right.columns):
-        return [f"columns differ: {list(left.columns)} vs {list(right.columns)}"]
-    if len(left) != len(right):
-        return [f"{len(left)} rows vs {len(right)}"]
-    try:
-        pd.testing.assert_frame_equal(left, right, check_dtype=False, check_categorical=False)
-    except AssertionError as err:
-        return [str(err).splitlines()[0] + " " + " ".join(str(err).split())[:300]]
-    return []
+def _mask(old: Path, new: Path) -> re.Pattern[str]:
+    folders = "|".join(re.escape(str(p.resolve())) for p in (old, new))
+    return re.compile(f"{_VOLATILE.pattern}|{folders}")
 
 
-def _sheets(path: Path) -> dict[str, list[list[object]]]:
-    book = CalamineWorkbook.from_path(str(path))
-    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+def _cells(path: Path, mask: re.Pattern[str]) -> dict[str, list[list[object]]]:
+    book = openpyxl.load_workbook(path)
+    return {
+        ws.title: [[mask.sub("·", c.value) if isinstance(c.value, str) else c.value for c in row]
+                   for row in ws.iter_rows()]
+        for ws in book.worksheets
+    }  # fmt: skip
 
 
-def _compare_xlsx(a: Path, b: Path) -> list[str]:
-    left, right = _sheets(a), _sheets(b)
-    if list(left) != list(right):
-        return [f"sheets differ: {list(left)} vs {list(right)}"]
-    problems = []
-    for name in left:
-        rows_a, rows_b = left[name], right[name]
-        if len(rows_a) != len(rows_b):
-            problems.append(f"sheet {name}: {len(rows_a)} rows vs {len(rows_b)}")
-            continue
-        for i, (ra, rb) in enumerate(zip(rows_a, rows_b, strict=True), start=1):
-            if ra != rb:
-                problems.append(f"sheet {name} row {i}: {ra} vs {rb}")
-                break
-    return problems
+def _frame(path: Path, mask: re.Pattern[str]) -> pd.DataFrame:
+    frame = pd.read_parquet(path)
+    for c in frame.columns:
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]):
+            frame[c] = frame[c].map(lambda v: mask.sub("·", v) if isinstance(v, str) else v)
+    return frame
 
 
-def compare_runs(before: Path, after: Path) -> tuple[list[str], int]:
-    """The differences between two runs, and how many files were compared."""
-    differences: list[str] = []
-    compared = 0
-    for suffix, compare in ((".parquet", _compare_parquet), (".xlsx", _compare_xlsx)):
-        a_files, b_files = _relative_files(before, suffix), _relative_files(after, suffix)
-        for rel in sorted(a_files ^ b_files):
-            differences.append(f"only in {'before' if rel in a_files else 'after'}: {rel}")
-        for rel in sorted(a_files & b_files):
-            compared += 1
-            differences += [f"{rel}: {line}" for line in compare(before / rel, after / rel)]
-    for rel in sorted(_relative_files(before, "summary.json") & _relative_files(after, "summary.json")):
-        compared += 1
-        a, b = (json.loads((root / rel).read_text(encoding="utf-8")) for root in (before, after))
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                differences.append(f"{rel}: {key}: {a.get(key)!r} vs {b.get(key)!r}")
-    return differences, compared
+def _page(path: Path, mask: re.Pattern[str]) -> _PageText:
+    page = _PageText(mask)
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def difference(old: Path, new: Path, rel: Path, mask: re.Pattern[str]) -> str | None:
+    """How ``rel`` differs between the two folders, or None (also for a kind of file not compared)."""
+    a, b = old / rel, new / rel
+    if rel.suffix == ".parquet":
+        try:
+            pd.testing.assert_frame_equal(_frame(a, mask), _frame(b, mask))
+        except AssertionError as exc:
+            return str(exc)[:300]
+    elif rel.suffix == ".xlsx":
+        ca, cb = _cells(a, mask), _cells(b, mask)
+        sheets = [s for s in dict.fromkeys([*ca, *cb]) if ca.get(s) != cb.get(s)]
+        if sheets:
+            rows = [
+                (i, x, y)
+                for i, (x, y) in enumerate(zip(ca.get(sheets[0], []), cb.get(sheets[0], []), strict=False))
+                if x != y
+            ]
+            return f"sheets {sheets}; first rows that differ: {rows[:2]}"
+    elif rel.suffix == ".html":
+        pa, pb = _page(a, mask), _page(b, mask)
+        if pa.tables != pb.tables:
+            return "tables differ"
+        if pa.text != pb.text:
+            return f"text differs: {[(x, y) for x, y in zip(pa.text, pb.text, strict=False) if x != y][:3]}"
+    elif rel.name == "summary.json" and json.loads(a.read_text(encoding="utf-8")) != json.loads(
+        b.read_text(encoding="utf-8")
+    ):
+        return "summary differs"
+    return None
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print(__doc__)
-        return 2
-    differences, compared = compare_runs(Path(argv[0]), Path(argv[1]))
-    for line in differences:
-        print(line)
-    print(f"{compared} files compared, {len(differences)} differences")
+    old, new = Path(argv[0]), Path(argv[1])
+    mask = _mask(old, new)
+    files = {p.relative_to(old) for p in old.rglob("*") if p.is_file()}
+    others = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    differences = [f"only in {old if p in files else new}: {p}" for p in sorted(files ^ others)]
+    compared: dict[str, int] = {}
+    for rel in sorted(files & others):
+        if rel.suffix in (".parquet", ".xlsx", ".html") or rel.name == "summary.json":
+            compared[rel.suffix] = compared.get(rel.suffix, 0) + 1
+            found = difference(old, new, rel, mask)
+            if found:
+                differences.append(f"{rel}: {found}")
+    print("\n".join(differences))
+    print(f"compared {compared}; {len(differences)} differ")
     return 1 if differences else 0
 
 
