@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not supported(), reason="warm kernels need fork 
 
 CELLS = [
     'township = ""',
-    "import os, sys\nfrom liushou_core import plots, workbook\nimport liushou_core\nplots.setup_theme()",
+    "import os, sys\nfrom liushou_core.workbooks import plots, workbook\nimport liushou_core\nplots.setup_theme()",
     "assert not hasattr(liushou_core, 'left_over'), 'a previous notebook left state behind'\n"
     "liushou_core.left_over = township\nprint(township, os.getcwd())",
     "import pandas as pd\npd.DataFrame({'镇': [township], '人数': [3]})",
