@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -238,14 +239,34 @@ def _engine() -> str:
 
 
 def _without_defaults(nb: Any) -> Any:
-    """The notebook without the template's defaults cell once papermill has injected this run's values.
+    """The template's defaults cell without the values papermill has just injected for this run.
 
-    Left in, the saved notebook would say ``township = "蓬莱镇"`` just above 回马镇's own parameters.
+    Left whole, the saved notebook would say ``township = "蓬莱镇"`` just above 回马镇's own parameters.
+    A default that was not injected stays (the notebook still needs it); a cell left with nothing to
+    assign is dropped.
     """
-    tags = [set(c.get("metadata", {}).get("tags", [])) for c in nb.cells]
-    if any(INJECTED_TAG in t for t in tags):
-        nb.cells = [c for c, t in zip(nb.cells, tags, strict=True) if PARAMETERS_TAG not in t]
+    injected = set(nb.metadata.get("papermill", {}).get("parameters") or {})
+    if not injected or not any(INJECTED_TAG in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        return nb
+    cells = []
+    for cell in nb.cells:
+        if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", []):
+            kept = [line for line in cell.source.splitlines() if _assigned(line) not in injected]
+            if not any(_assigned(line) for line in kept):
+                continue
+            cell.source = "\n".join(kept)
+        cells.append(cell)
+    nb.cells = cells
     return nb
+
+
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]*)?=")
+
+
+def _assigned(line: str) -> str | None:
+    """The name a ``name = value`` line of a parameters cell assigns, or None."""
+    match = _ASSIGNMENT.match(line)
+    return match.group(1) if match else None
 
 
 def _readable_parameters(kernel_name: str) -> None:

@@ -180,6 +180,18 @@ def test_the_saved_notebook_has_no_defaults_cell_contradicting_the_run(executed:
     assert "默认镇" not in executed.read_text(encoding="utf-8")
 
 
+def test_a_default_that_was_not_injected_is_kept(tmp_path: Path) -> None:
+    # the county overview gets no township: its template default must survive
+    template = _template(tmp_path / "t.ipynb", "print(repr(township), reference_date)")
+    out = tmp_path / "out.ipynb"
+    execute_notebook(template, out, {"reference_date": "2017-12-31"})
+    nb = nbformat.read(str(out), as_version=4)
+    defaults = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(defaults) == 1 and defaults[0].source == 'township = "默认镇"'
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "'默认镇' 2017-12-31" in printed
+
+
 def test_awkward_parameter_values_reach_the_kernel_unchanged(tmp_path: Path) -> None:
     value = '回"马\\镇\n<b>&'
     template = _template(tmp_path / "t.ipynb", "print(repr(township))")
