@@ -241,8 +241,9 @@ def test_the_scan_finds_any_grouping_of_an_id_or_a_mobile_in_a_published_file(
         if full_width:
             written = written.translate(FULL_WIDTH)
         (folder / f"{n}.html").write_text(f"<td>张{written}</td>", encoding="utf-8")
-    kinds = sorted(f.kind for f in scan_folder(folder))
-    assert kinds == ["手机号码", "身份证号"]
+    found = {(f.file, f.kind) for f in scan_folder(folder)}
+    # (a window of an ID's groups may read as a mobile number too: the scan is blunt on purpose)
+    assert {("0.html", "身份证号"), ("1.html", "手机号码")} <= found
     with pytest.raises(PersonalDataLeak):
         bundle_module.check_folder(folder)
 

@@ -32,11 +32,13 @@ from liushou_core.values.redact import digit_groups, redact_text
 _ID_CANDIDATE = re.compile(r"(?=([0-9]{17}[0-9Xx]))")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 _ASCII = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
+_FULL_WIDTH = re.compile("[０-９ｘＸ]")
 
 
 def _plain(text: str) -> str:
     """The text as a reader sees it: character references resolved, full-width digits as ASCII ones."""
-    return html.unescape(text).translate(_ASCII)
+    text = html.unescape(text)
+    return text.translate(_ASCII) if _FULL_WIDTH.search(text) else text  # translate is slow on long text
 
 
 class PersonalDataLeak(LiushouError):  # noqa: N818 - the name says what was found

@@ -47,6 +47,9 @@ _GROUPED = re.compile(
 )
 _GROUP = re.compile(rf"[{DIGITS}]+[{_X}]?")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
+#: The lengths of a mobile number and of the two forms of an ID number.
+_LENGTHS = frozenset({11, 15, 18})
+_SHORTEST, _LONGEST = min(_LENGTHS), max(_LENGTHS)
 #: The first two digits of a Chinese ID number (GB/T 2260 provinces).
 _PROVINCE = re.compile(r"1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12]")
 #: Enough digits for a mobile number, contiguous or in groups (the cheap test before the full one).
@@ -75,18 +78,26 @@ def kind_of(number: str) -> str | None:
 
 
 def digit_groups(text: str) -> Iterator[tuple[str, list[int]]]:
-    """Every number written in groups in ``text``: the characters of two or more consecutive groups read
-    as one number (ASCII), with their positions in ``text``. Every run of consecutive groups is given, so
-    a mobile number written after a date is found too."""
+    """Every number written in groups in ``text`` that is as long as a mobile or an ID number (11, 15 or
+    18 characters): the characters of two or more consecutive groups read as one number (ASCII), with
+    their positions in ``text``. Every run of consecutive groups is tried, so a mobile number written after
+    a date is found too."""
     for run in _GROUPED.finditer(text):
+        if run.end() - run.start() < _SHORTEST:
+            continue  # a date, a decimal: too short to hold a mobile number, separators and all
         groups = [(g.start() + run.start(), g.group(0)) for g in _GROUP.finditer(run.group(0))]
+        if sum(len(g) for _, g in groups) < _SHORTEST:
+            continue
         for i in range(len(groups)):
+            width = len(groups[i][1])
             for j in range(i + 1, len(groups)):
-                chosen = groups[i : j + 1]
-                digits = "".join(g for _, g in chosen).translate(_ASCII)
-                if len(digits) > 18:
+                width += len(groups[j][1])
+                if width > _LONGEST:
                     break
-                yield digits, [start + k for start, g in chosen for k in range(len(g))]
+                if width in _LENGTHS:
+                    chosen = groups[i : j + 1]
+                    digits = "".join(g for _, g in chosen).translate(_ASCII)
+                    yield digits, [start + k for start, g in chosen for k in range(len(g))]
 
 
 def _mask_groups(text: str) -> str:
