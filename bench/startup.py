@@ -1,7 +1,7 @@
 """Start-up time of the command and of a kernel's imports, with and without Dask (issue 14).
 
 ``python bench/startup.py [PYTHON ...]``: in each interpreter, ``liushou --help`` and
-``import liushou_core.workbooks.workbook`` (what a township notebook's first cell imports), each in a fresh
+the workbook modules a township notebook's first cell imports, each in a fresh
 process, 7 times, alternating "as installed" with "Dask hidden" (``sys.modules['dask'] = None``: every
 ``import dask`` fails, as when the extra is not installed; pandera then skips its Dask integration). Prints
 the median wall time and the median CPU time (user + system of the child: less disturbed by other work on a
@@ -20,7 +20,10 @@ RUNS = 7
 HIDE = "import sys; sys.modules['dask'] = None; "
 CASES = {
     "liushou --help": "import runpy, sys; sys.argv = ['liushou', '--help']; runpy.run_module('liushou_core', run_name='__main__')",
-    "import workbook modules": "import liushou_core.workbooks.workbook",
+    "import workbook modules": (
+        "import liushou_core.workbooks.assistance, liushou_core.workbooks.investigation, "
+        "liushou_core.workbooks.display, liushou_core.workbooks.plots"
+    ),
 }
 
 

@@ -110,11 +110,11 @@ def test_a_cleaning_killed_while_swapping_says_it_is_incomplete_and_readers_refu
     returns: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from liushou_core.rounds import compare
-    from liushou_core.workbooks import workbook
+    from liushou_core.workbooks import rundata
 
     out = tmp_path / "clean"
     assert run_main(["clean", str(returns), "--out", str(out)])[0] == 0
-    workbook.load_run(out)  # complete: read
+    rundata.load_run(out)  # complete: read
     moves = {"n": 0}
     real_replace = os.replace
 
@@ -129,12 +129,12 @@ def test_a_cleaning_killed_while_swapping_says_it_is_incomplete_and_readers_refu
     monkeypatch.undo()
     assert not (out / ".complete").exists()
     with pytest.raises(Exception, match="不完整"):
-        workbook.load_run(out)
+        rundata.load_run(out)
     with pytest.raises(Exception, match="不完整"):
         compare.read_round(out)
     # and the next cleaning makes it whole again
     assert run_main(["clean", str(returns), "--out", str(out)])[0] == 0
-    workbook.load_run(out)
+    rundata.load_run(out)
 
 
 def test_share_refuses_a_run_that_did_not_finish(returns: Path, tmp_path: Path) -> None:

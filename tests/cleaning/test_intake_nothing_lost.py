@@ -26,6 +26,7 @@ from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
 from liushou_core.cleaning.streaming import build_register
 from liushou_core.errors import ConfigError
+from liushou_core.paths import DEFAULT_PARAMS_DIR
 from liushou_core.values.idcard import make_id
 
 HEADER = ["镇（乡）", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别", "出生日期", "父亲状况", "母亲状况", "是否寄宿", "组", "备注"]  # fmt: skip
@@ -352,7 +353,7 @@ def test_the_size_limits_are_read_from_the_survey_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     params = tmp_path / "params"
-    shutil.copytree(Path(__file__).parents[2] / "params", params)
+    shutil.copytree(DEFAULT_PARAMS_DIR, params)
     text = (params / "survey.yaml").read_text(encoding="utf-8").replace("file_mb: 256", "file_mb: 1")
     (params / "survey.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("LIUSHOU_PARAMS", str(params))

@@ -7,9 +7,9 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from liushou_core.workbooks.workbook import show
 
 from liushou_core.batch.execute import execute_notebook, export_html
+from liushou_core.workbooks.display import show
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
@@ -39,7 +39,7 @@ def test_a_hostile_name_runs_nowhere_in_a_rendered_workbook_page(tmp_path: Path)
     nb.cells = [
         params,
         nbformat.v4.new_code_cell(
-            "import pandas as pd\nfrom liushou_core.workbooks.workbook import show\n"
+            "import pandas as pd\nfrom liushou_core.workbooks.display import show\n"
             "show(pd.DataFrame({'姓名': [name], '金额': [25]}))"
         ),
     ]
