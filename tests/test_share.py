@@ -102,6 +102,29 @@ def _hostile_rows() -> list[dict[str, str]]:
     ]  # fmt: skip
 
 
+#: Names typed as markup: never markup or script on any page of the run or of a department's copy.
+MARKUP_NAMES = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>")
+
+
+def write_markup_return(path: Path) -> Path:
+    """A child named with markup (pending: name_markup) and a child whose delegate's name is markup (verified)."""
+    born = dt.date(2009, 4, 4)
+    rows = [
+        {"镇（乡）": "回马镇", "村（社区）": "临江村", "姓名": MARKUP_NAMES[1], "性别": "男",
+         "公民身份号码": make_id(born, "男", 911), "人员类别": "留守儿童", "出生日期": born.isoformat(),
+         "父亲状况": "外出务工", "母亲状况": "外出务工"},
+        {"镇（乡）": "回马镇", "村（社区）": "临江村", "姓名": "李小花", "性别": "女",
+         "公民身份号码": make_id(born, "女", 912), "人员类别": "留守儿童", "出生日期": born.isoformat(),
+         "父亲状况": "外出务工", "母亲状况": "外出务工", "委托监护人": MARKUP_NAMES[0], "与儿童关系": "祖母",
+         "委托监护确认书": "未签订", "监护情况": "差"},
+    ]  # fmt: skip
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
 def write_hostile_return(path: Path) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=_HEADER)
@@ -582,6 +605,7 @@ def test_the_real_batch_and_share_keep_a_hostile_return_harmless(tmp_path: Path)
     returns = tmp_path / "returns"
     returns.mkdir()
     write_hostile_return(returns / "回马镇补报.csv")
+    write_markup_return(returns / "回马镇补报二.csv")
     config = tmp_path / "run.yaml"
     config.write_text(
         f"county: 大英县\nreference_date: 2017-12-31\npayroll_month: 2018-01\n"
@@ -600,6 +624,15 @@ def test_the_real_batch_and_share_keep_a_hostile_return_harmless(tmp_path: Path)
     assert scan_folder(shared) == []
     for path in xlsx_outputs(shared):
         assert_no_formulas(path)
+    # every page, internal or shared, shows the markup names as text: never a tag a browser would run
+    pages = {
+        p: p.read_text(encoding="utf-8")
+        for p in [*(tmp_path / "run").rglob("*.html"), *shared.rglob("*.html")]
+    }
+    assert pages
+    for path, page in pages.items():
+        assert "<img src=x onerror" not in page and "<script>alert(1)" not in page, path
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in page for page in pages.values())
 
 
 # ------------------------------------------------------------------------------------------------ masking
