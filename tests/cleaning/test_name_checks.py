@@ -34,7 +34,7 @@ def cleaned(tmp_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     src.mkdir()
     (src / "回马镇.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     reg = clean_to_dir([src], tmp_path / "out", reference_date=date(2017, 12, 31))
-    return reg.rows.set_index("source_row"), pd.read_parquet(tmp_path / "out" / "issues.parquet")
+    return reg.read("rows").set_index("source_row"), reg.read("issues")
 
 
 @pytest.mark.parametrize(("row", "case"), list(enumerate(NAMES, start=2)), ids=[n for n, _, _ in NAMES])
