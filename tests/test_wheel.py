@@ -93,7 +93,8 @@ def test_demo_from_an_empty_folder_writes_every_workbook(installed: tuple[Path, 
     ]
     artifacts += manifest["county"]["artifacts"]
     assert len(artifacts) > 3 * len(statuses) and all((run / a).is_file() for a in artifacts)
-    assert (empty / "demo" / "payroll" / "高龄补贴_2018-01.xlsx").is_file()
+    assert (run / "payroll" / "高龄补贴_2018-01.xlsx").is_file()  # beside the run, linked from its front page
+    assert "payroll/高龄补贴_2018-01.xlsx" in (run / "index.html").read_text(encoding="utf-8")
     shared = [p for p in (empty / "demo" / "shared" / "run").iterdir() if p.is_dir()]
     assert len(shared) == len(list((ROOT / "liushou_core" / "params" / "departments").glob("*.yaml")))
     kernel = json.loads((venv / "share" / "jupyter" / "kernels" / "liushou" / "kernel.json").read_text())
