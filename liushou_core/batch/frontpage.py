@@ -28,16 +28,13 @@ from liushou_core.batch.manifest import FAILED, OK, RUNNING, TIMEOUT, Manifest, 
 from liushou_core.errors import LiushouError
 from liushou_core.parameters import assumption_table, load_parameters
 from liushou_core.paths import safe_name, shared_dir
+from liushou_core.runfolder import CHANGES_KIND, CHANGES_TITLE, COUNTY_KIND, COUNTY_TITLE, NOTEBOOK_KINDS
 
 FRONT_PAGE = "index.html"
 INTERNAL_MARK = "内部资料，含个人信息，不得外传"
 #: Titles of the notebooks a run makes, by kind (as ``liushou run`` names them).
-KIND_TITLES: dict[str, str] = {
-    "investigation": "摸排工作簿",
-    "assistance": "帮扶救助工作簿",
-    "changes": "动态变化工作簿",
-    "county": "县级总览",
-}
+#: Each notebook kind's Chinese title, in the order the front page shows them (the titles are runfolder's).
+KIND_TITLES: dict[str, str] = {**NOTEBOOK_KINDS, CHANGES_KIND: CHANGES_TITLE, COUNTY_KIND: COUNTY_TITLE}
 STATUS_LABELS = {OK: "完成", FAILED: "失败", TIMEOUT: "超时", RUNNING: "未完成"}
 PROBLEM_LISTS = "clean/问题数据清单"
 #: Where ``liushou payroll`` output is looked for, relative to the run (``make demo`` writes it there).
