@@ -27,22 +27,22 @@ RESULTS = Path(__file__).parent / "results"
 MONTH = "2018-01"
 
 
+def county(size: int) -> tuple[Path, str, dict[str, object] | None]:
+    """The returns of a county of ``size`` people (0 = the sample county), generated once; its label."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synthetic import ensure_county, ensure_sample
+
+    if size == 0:
+        return ensure_sample(), "sample county (10 xlsx + GBK csv)", None
+    returns, facts = ensure_county(size, log=False)
+    return returns, f"synthetic {size:,} people (csv)", facts
+
+
 def measure(size: int, work: Path) -> dict[str, Any]:
     """Clean a county of ``size`` people (0 = the sample county) into ``work`` and pay a month; measure."""
     from liushou_core.cleaning.streaming import stream_to_dir
 
-    if size == 0:
-        from liushou_core.sample import write_sample
-
-        returns = work / "sample"
-        write_sample(returns, seed=2018)
-        label, generated = "sample county (10 xlsx + GBK csv)", None
-    else:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from synthetic import ensure_county
-
-        returns, facts = ensure_county(size, log=False)
-        label, generated = f"synthetic {size:,} people (csv)", facts
+    returns, label, generated = county(size)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     streamed = stream_to_dir([returns], work / "clean", reference_date=date(2017, 12, 31))
@@ -58,6 +58,7 @@ def measure(size: int, work: Path) -> dict[str, Any]:
     s = streamed.summary
     return {
         "county": label,
+        "size": size,
         "rows_in": s["rows_in"],
         "people": s["people"],
         "issues": sum(s["issues_by_severity"].values()),
@@ -95,22 +96,47 @@ def pay(people: Path, out: Path) -> dict[str, Any]:
     }
 
 
+def io_floor(returns: Path) -> dict[str, Any]:
+    """The I/O floor of the same returns (``bench/io_floor.py``), in a fresh process."""
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("io_floor.py")), str(returns)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _warm(folder: Path) -> None:
+    """Read every file once, so that neither the floor nor the cleaning pays for the disk alone."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as f:
+                while f.read(1 << 24):
+                    pass
+
+
 def run_sizes(sizes: list[int], *, echo: bool = True) -> list[dict[str, Any]]:
-    """Each size in its own process (generating a synthetic county first if it is not cached)."""
+    """Each size in its own process (generating its county first if it is not cached), then its I/O floor
+    in another: the same returns read and written as parquet, and the ratio of the cleaning to it."""
     rows = []
     for size in sizes:
-        if size:  # generate outside the measured process
-            subprocess.run([sys.executable, str(Path(__file__).with_name("synthetic.py")), str(size)], check=True,
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+        # generate outside the measured processes
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(size)], check=True, stdout=subprocess.DEVNULL
+        )
+        returns = county(size)[0]
+        _warm(returns)
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True, check=True
         )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        r = rows[-1]
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        floor = io_floor(returns)
+        r["floor"] = floor
+        r["clean_over_floor"] = round(r["clean_s"] / floor["seconds"], 2)
+        rows.append(r)
         if echo:
             print(f"{r['county']:<36} rows {r['rows_in']:>11,}  clean {r['clean_s']:>7.1f} s  payroll "
                   f"{r['payroll_s']:>5.1f} s  {r['rows_per_s']:>7,} rows/s  peak {r['peak_rss_mib']:>6,} MiB  "
-                  f"load {r['load_before'][0]:.1f}", flush=True)  # fmt: skip
+                  f"load {r['load_before'][0]:.1f}  |  floor {floor['seconds']:.1f} s, {floor['peak_rss_mib']:,} MiB: "
+                  f"clean / floor {r['clean_over_floor']:.1f}x", flush=True)  # fmt: skip
     return rows
 
 
@@ -119,7 +145,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[0, 1_000_000], help="0 = the sample county")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--payroll", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate is not None:
+        print(county(args.generate)[0])
+        return 0
     if args.payroll:
         print(json.dumps(pay(*args.payroll)))
         return 0
