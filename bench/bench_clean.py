@@ -80,11 +80,11 @@ def measure(size: int, work: Path) -> dict[str, Any]:
 def pay(people: Path, out: Path) -> dict[str, Any]:
     """A month's payroll from a register, as ``liushou payroll`` reads and writes it (without the Excel)."""
     from liushou_core.atomic import write_parquet
-    from liushou_core.rules.allowances import payroll
+    from liushou_core.rules.allowances import PAYROLL_READS, payroll
     from liushou_core.workbooks.rundata import read_people
 
     start = time.perf_counter()
-    lines = payroll(read_people(people), MONTH)
+    lines = payroll(read_people(people, PAYROLL_READS), MONTH)
     write_parquet(lines, out)
     elapsed = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
