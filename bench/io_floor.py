@@ -41,7 +41,9 @@ BOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
 def _csv(data: bytes) -> pa.Table:
     # The intake decodes by trying encodings in turn; the floor uses the one it finds, like a reader told it.
-    encoding = decode_csv(data[: 1 << 20])[1] if data else "utf-8"
+    head = data[: 1 << 20]
+    head = head[: head.rfind(b"\n") + 1] or head  # whole lines: a character is not cut in two
+    encoding = decode_csv(head)[1] if data else "utf-8"
     # the body's width (the most common among the first lines): a title line is set aside, as the intake does
     lines = data[:65536].split(b"\n")[:64]
     width = Counter(line.count(b",") + 1 for line in lines if line.strip()).most_common(1)[0][0]
