@@ -1,7 +1,7 @@
 """Benchmark: ``liushou clean`` (intake, cleaning, classification, every output) and a month's payroll, on the
 sample county and on synthetic counties of any size.
 
-Each size runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the synthetic counties are
+Each size runs in a fresh process, so its peak memory (``VmHWM``) is its own; the synthetic counties are
 generated once (``bench/synthetic.py``) and not counted. Cleaning is :func:`liushou_core.cleaning.streaming.
 stream_to_dir`, what ``liushou clean`` and ``liushou run`` use. Prints one line per size and writes
 ``bench/results/clean.json``.
@@ -22,6 +22,8 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from io_floor import peak_rss_mib
 
 RESULTS = Path(__file__).parent / "results"
 MONTH = "2018-01"
@@ -48,6 +50,7 @@ def measure(size: int, work: Path) -> dict[str, Any]:
     streamed = stream_to_dir([returns], work / "clean", reference_date=date(2017, 12, 31))
     t1 = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = peak_rss_mib()
     # The payroll as ``liushou payroll`` makes it, in a process of its own: its peak memory is its own too.
     pay = subprocess.run(
         [sys.executable, __file__, "--payroll", str(work / "clean" / "people.parquet"), str(work / "payroll.parquet")],
@@ -67,8 +70,8 @@ def measure(size: int, work: Path) -> dict[str, Any]:
         "payroll_s": round(t2 - t1, 1),
         "total_s": round(t2 - t0, 1),
         "rows_per_s": round(s["rows_in"] / (t2 - t0)),
-        "peak_rss_mib": max(round(usage.ru_maxrss / 1024), paid["peak_rss_mib"]),
-        "clean_peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "peak_rss_mib": max(peak, paid["peak_rss_mib"]),
+        "clean_peak_rss_mib": peak,
         "payroll_peak_rss_mib": paid["peak_rss_mib"],
         "major_page_faults": usage.ru_majflt + paid["major_page_faults"],
         "load_before": [round(x, 2) for x in load_before],
@@ -91,7 +94,7 @@ def pay(people: Path, out: Path) -> dict[str, Any]:
     return {
         "lines": len(lines),
         "seconds": elapsed,
-        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "peak_rss_mib": peak_rss_mib(),
         "major_page_faults": usage.ru_majflt,
     }
 
