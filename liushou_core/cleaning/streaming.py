@@ -11,7 +11,7 @@ writes the files row for row in the order of a cleaning of every row at once:
 2. the duplicates are found across all the returns at once (:func:`~liushou_core.cleaning.stages.find_duplicates`);
 3. each return is taken back, its fates settled, and its rows, register and pending rows appended to the
    output files (:class:`pyarrow.parquet.ParquetWriter`, one row group per return);
-4. the issues are written block by block (as if every row had been cleaned at once), then the problem lists
+4. the issues are written in the order of a cleaning of every row at once (block by block), then the problem lists
    from the few rows they show, then ``summary.json`` from the tallies.
 
 The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue. The last
@@ -350,7 +350,7 @@ def _clean(
     corrections = dec if dec is not None and dec["correction"].notna().any() else None
     files: list[pd.DataFrame] = []
     file_issues: list[pd.DataFrame] = []
-    candidates: list[pd.DataFrame] = [_no_candidates()]
+    ids: list[pa.Array] = []  # every duplicate candidate's ID, part by part: the narrow key of the search
     correction_logs: list[pd.DataFrame] = []
     kept: list[_Kept] = []
 
@@ -363,7 +363,10 @@ def _clean(
                 correction_logs.append(log)
         part = clean_part(rows, ref, cb, thresholds)
         k = len(kept)
-        candidates.append(duplicate_candidates(part).assign(part=k))
+        candidates = duplicate_candidates(part).assign(part=k)
+        ids.append(_text(candidates["id_number"]))
+        candidates.to_parquet(spill / f"{k}.candidates.parquet", index=False)
+        del candidates
         skip_found, skip_where = skip_block(part.rows)
         found, where = part_findings(part)
         issues = pd.concat([render(skip_found, skip_where, cb), render(found, where, cb)], ignore_index=True)
@@ -390,13 +393,13 @@ def _clean(
     del waiting
 
     # 2. Duplicates across all the returns.
-    every = pd.concat(candidates, ignore_index=True)
     dd = dec.loc[dec["decision"].notna()] if dec is not None else None
-    dups, decisions_log = find_duplicates(every, dd)
+    involved = _involved(ids, len(kept), spill, dd)
+    ids.clear()
+    dups, decisions_log = find_duplicates(involved, dd)
     dup_ids = _values(dups["id_number"])
-    group_keys = every.loc[_among(every["id_number"], dup_ids), "row_key"]
-    del every
-    candidates.clear()
+    group_keys = involved.loc[_among(involved["id_number"], dup_ids), "row_key"]
+    del involved
     dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
@@ -438,15 +441,18 @@ def _clean(
         head = pa.Table.from_pandas(intake_issues[ISSUE_COLUMNS], preserve_index=False)
         tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
         tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
-        listed: list[pd.DataFrame] = []
-        for table in _whole_order(kept, head, tail):
-            outputs["issues"].write_table(table)
-            # The problem lists show errors, warnings and duplicates: only those become a frame.
-            shown_rule = pc.or_(
-                pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"])),
-                pc.equal(table.column("rule"), "duplicate"),
-            )
-            listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
+        # One table of chunks (no copy), written at once: a row group per ~million issues, not per block.
+        issues = pa.concat_tables(
+            t if t.schema.equals(head.schema) else t.cast(head.schema) for t in _whole_order(kept, head, tail)
+        )
+        outputs["issues"].write_table(issues)
+        # The problem lists show errors, warnings and duplicates: only those become a frame.
+        shown_rule = pc.or_(
+            pc.is_in(issues.column("severity"), value_set=pa.array(["error", "warning"])),
+            pc.equal(issues.column("rule"), "duplicate"),
+        )
+        listed = [issues.filter(pc.fill_null(shown_rule, False)).to_pandas()]
+        del issues
         for output in outputs.values():
             output.close()
     except BaseException:
@@ -483,6 +489,30 @@ def _whole_order(kept: list[_Kept], head: pa.Table, tail: pa.Table) -> Iterator[
     yield tail
 
 
+def _involved(ids: list[pa.Array], parts: int, spill: Path, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """The duplicate candidates :func:`find_duplicates` can affect — those whose ID another candidate has too,
+    and those a decision names — each with its index among all the candidates, in source order.
+
+    Only the IDs of every candidate are in memory (``ids``); each part's other candidate columns are read
+    back from the spill folder and just these rows kept: at 10 million rows the whole candidate frame would
+    take gigabytes. ``find_duplicates`` of these rows is that of all of them (it looks at no other row).
+    """
+    counts = pc.value_counts(pa.chunked_array(ids, type=pa.large_string()))
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    decided = _values(decisions["row_key"].dropna()) if decisions is not None else None
+    frames = [_no_candidates()]
+    offset = 0
+    for k in range(parts):
+        c = pd.read_parquet(spill / f"{k}.candidates.parquet")
+        keep = _among(c["id_number"], repeated)
+        if decided is not None:
+            keep |= _among(c["row_key"], decided)
+        if keep.any():
+            frames.append(c[keep].set_axis(pd.Index(np.flatnonzero(keep) + offset)))
+        offset += len(c)
+    return pd.concat(frames)
+
+
 def _no_candidates() -> pd.DataFrame:
     types = {
         "has_error": "bool",
@@ -496,17 +526,22 @@ def _no_candidates() -> pd.DataFrame:
     )
 
 
+def _text(column: pd.Series) -> pa.Array:
+    """A text column as an Arrow array."""
+    return pa.array(column.astype("string").array).cast(pa.large_string())
+
+
 def _values(column: pd.Series) -> pa.Array:
     """A text column's distinct values as an Arrow array (a value set for :func:`_among`)."""
-    return pc.unique(pa.array(column.astype("string").array).cast(pa.large_string()))
+    return pc.unique(_text(column))
 
 
 def _among(column: pd.Series, values: pa.Array) -> np.ndarray:
     """Which cells of a text column are among ``values`` (Arrow's hash lookup; ``Series.isin`` would
     rebuild a Python list of the values on every call)."""
-    arr = pa.array(column.astype("string").array).cast(pa.large_string())
     return np.asarray(
-        pc.fill_null(pc.is_in(arr, value_set=values), False).to_numpy(zero_copy_only=False), dtype=bool
+        pc.fill_null(pc.is_in(_text(column), value_set=values), False).to_numpy(zero_copy_only=False),
+        dtype=bool,
     )
 
 
