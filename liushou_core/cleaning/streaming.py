@@ -14,7 +14,7 @@ writes the files row for row in the order of a cleaning of every row at once:
 4. the issues are written in the order of a cleaning of every row at once (block by block), then the problem lists
    from the few rows they show, then ``summary.json`` from the tallies.
 
-The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue. The last
+The issues themselves are put aside too (as Arrow files, read back one block at a time in step 4). The last
 file written is the completeness marker (:func:`liushou_core.atomic.mark_complete`).
 """
 
@@ -234,12 +234,14 @@ class _Collector:
 
 @dataclass
 class _Kept:
-    """What stays in memory of one part between the two passes: its rendered issues."""
+    """What stays in memory of one part between the two passes; its rendered issues are on disk (``issues``,
+    an Arrow file read back block by block): at 10 million rows they would take gigabytes."""
 
     index: int
-    issues: pa.Table  # the skipped rows', then the findings block by block
-    skipped: int  # how many of ``issues`` are the skipped rows'
-    block_sizes: list[int]
+    issues: Path  # one record batch per section: the skipped rows', then the findings block by block
+    sections: list[int]  # the rows of each
+    severities: pd.DataFrame  # the issues' ``severity`` (for the tally)
+    shown_keys: pa.Array  # the rows with an error or a warning (the problem lists show them)
 
 
 @dataclass(frozen=True)
@@ -371,7 +373,13 @@ def _clean(
         found, where = part_findings(part)
         issues = pd.concat([render(skip_found, skip_where, cb), render(found, where, cb)], ignore_index=True)
         table = pa.Table.from_pandas(Issues.validate(issues), preserve_index=False)
-        kept.append(_Kept(k, table, len(skip_found), [len(b) for b in part.blocks]))
+        sizes = [len(skip_found), *(len(b) for b in part.blocks)]
+        _write_sections(table, sizes, spill / f"{k}.issues.arrow")
+        flagged = pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"]))
+        shown_keys = pc.drop_null(table.column("row_key").filter(flagged)).combine_chunks()
+        severities = table.select(["severity"]).to_pandas()
+        kept.append(_Kept(k, spill / f"{k}.issues.arrow", sizes, severities, shown_keys))
+        del table
         errors = pd.concat([b.loc[b["rule"].isin(ERRORS), [POSITION, "rule"]] for b in part.blocks])
         part.rows.to_parquet(spill / f"{k}.rows.parquet", index=False)
         part.cleaned.to_parquet(spill / f"{k}.cleaned.parquet", index=False)
@@ -404,9 +412,7 @@ def _clean(
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
     shown_keys = [_values(group_keys)]
-    for kp in kept:
-        flagged = pc.is_in(kp.issues.column("severity"), value_set=pa.array(["error", "warning"]))
-        shown_keys.append(pc.drop_null(kp.issues.column("row_key").filter(flagged)).combine_chunks())
+    shown_keys += [kp.shown_keys for kp in kept]
     shown = pc.unique(pa.concat_arrays([a.cast(pa.large_string()) for a in shown_keys]))
 
     # 3. Each part again: fates, then its rows, register and pending rows appended to the outputs.
@@ -425,7 +431,7 @@ def _clean(
             outputs["pending"].write(settled.pending)
             if "raw" in outputs:
                 outputs["raw"].write(rows)
-            tally = tally + Tally.of(settled.rows, settled.people, kp.issues.select(["severity"]).to_pandas())
+            tally = tally + Tally.of(settled.rows, settled.people, kp.severities)
             context["raw"].append(rows[_among(rows["row_key"], shown)])
             context["rows"].append(settled.rows[_among(settled.rows["row_key"], shown)])
             context["people"].append(settled.people[_among(settled.people["id_number"], dup_ids)])
@@ -441,18 +447,17 @@ def _clean(
         head = pa.Table.from_pandas(intake_issues[ISSUE_COLUMNS], preserve_index=False)
         tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
         tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
-        # One table of chunks (no copy), written at once: a row group per ~million issues, not per block.
-        issues = pa.concat_tables(
-            t if t.schema.equals(head.schema) else t.cast(head.schema) for t in _whole_order(kept, head, tail)
-        )
-        outputs["issues"].write_table(issues)
-        # The problem lists show errors, warnings and duplicates: only those become a frame.
-        shown_rule = pc.or_(
-            pc.is_in(issues.column("severity"), value_set=pa.array(["error", "warning"])),
-            pc.equal(issues.column("rule"), "duplicate"),
-        )
-        listed = [issues.filter(pc.fill_null(shown_rule, False)).to_pandas()]
-        del issues
+        listed: list[pd.DataFrame] = []
+        # Block by block across the parts (one block in memory at a time), so one write per block.
+        for table in _whole_order(kept, head, tail):
+            outputs["issues"].write_table(table)
+            # The problem lists show errors, warnings and duplicates: only those become a frame.
+            shown_rule = pc.or_(
+                pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"])),
+                pc.equal(table.column("rule"), "duplicate"),
+            )
+            listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
+            del table
         for output in outputs.values():
             output.close()
     except BaseException:
@@ -478,15 +483,25 @@ def _clean(
 def _whole_order(kept: list[_Kept], head: pa.Table, tail: pa.Table) -> Iterator[pa.Table]:
     """The issues tables in the order of a cleaning of all the rows at once (one table per block)."""
     yield head
-    yield pa.concat_tables([k.issues.slice(0, k.skipped) for k in kept] or [head.slice(0, 0)])
-    offsets = [k.skipped for k in kept]
-    for b in range(len(kept[0].block_sizes) if kept else 0):
-        pieces = []
-        for i, k in enumerate(kept):
-            pieces.append(k.issues.slice(offsets[i], k.block_sizes[b]))
-            offsets[i] += k.block_sizes[b]
-        yield pa.concat_tables(pieces)
+    for s in range(len(kept[0].sections) if kept else 1):
+        pieces = [head.slice(0, 0)]
+        for k in kept:
+            # each file opened and closed again (a file left open could not be removed on Windows)
+            with pa.OSFile(str(k.issues)) as file:
+                pieces.append(pa.Table.from_batches([pa.ipc.open_file(file).get_batch(s)]))
+        yield pa.concat_tables(pieces[1:] if kept else pieces)
     yield tail
+
+
+def _write_sections(table: pa.Table, sizes: list[int], path: Path) -> None:
+    """Write ``table`` as an Arrow file of one record batch per section of ``sizes`` rows (one can be read
+    back without the others)."""
+    with pa.ipc.new_file(str(path), table.schema) as file:
+        offset = 0
+        for n in sizes:
+            piece = [column.combine_chunks() for column in table.slice(offset, n).columns]
+            file.write_batch(pa.RecordBatch.from_arrays(piece, schema=table.schema))
+            offset += n
 
 
 def _involved(ids: list[pa.Array], parts: int, spill: Path, decisions: pd.DataFrame | None) -> pd.DataFrame:
