@@ -51,10 +51,10 @@ lint: $(STAMP)  ## ruff check and format check
 typecheck: $(STAMP)  ## mypy on the package
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## Benchmarks: clean + payroll on the sample, 1M and 10M people; speed-up; batch vs floor (bench/results/)
+bench: $(STAMP)  ## Benchmarks: clean + payroll on the sample, 1M and 10M people beside their I/O floor (ratio, peak memory, targets); speed-up; batch vs floor (bench/results/)
 	$(BIN)/python bench/run.py
 
-bench-quick: $(STAMP)  ## The benchmarks on the sample county and 100,000 people (a few minutes)
+bench-quick: $(STAMP)  ## The benchmarks on the sample county and 100,000 people, each beside its I/O floor (a few minutes)
 	$(BIN)/python bench/run.py --quick
 
 test-wheel: $(STAMP)  ## Build the wheel, install it in a clean venv outside the checkout, run liushou demo/init there

@@ -1,7 +1,7 @@
 """Benchmark: ``liushou clean`` (intake, cleaning, classification, every output) and a month's payroll, on the
 sample county and on synthetic counties of any size.
 
-Each size runs in a fresh process, so its peak memory (``ru_maxrss``) is its own; the synthetic counties are
+Each size runs in a fresh process, so its peak memory (``VmHWM``) is its own; the synthetic counties are
 generated once (``bench/synthetic.py``) and not counted. Cleaning is :func:`liushou_core.cleaning.streaming.
 stream_to_dir`, what ``liushou clean`` and ``liushou run`` use. Prints one line per size and writes
 ``bench/results/clean.json``.
@@ -23,31 +23,34 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from io_floor import peak_rss_mib
+
 RESULTS = Path(__file__).parent / "results"
 MONTH = "2018-01"
+
+
+def county(size: int) -> tuple[Path, str, dict[str, object] | None]:
+    """The returns of a county of ``size`` people (0 = the sample county), generated once; its label."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synthetic import ensure_county, ensure_sample
+
+    if size == 0:
+        return ensure_sample(), "sample county (10 xlsx + GBK csv)", None
+    returns, facts = ensure_county(size, log=False)
+    return returns, f"synthetic {size:,} people (csv)", facts
 
 
 def measure(size: int, work: Path) -> dict[str, Any]:
     """Clean a county of ``size`` people (0 = the sample county) into ``work`` and pay a month; measure."""
     from liushou_core.cleaning.streaming import stream_to_dir
 
-    if size == 0:
-        from liushou_core.sample import write_sample
-
-        returns = work / "sample"
-        write_sample(returns, seed=2018)
-        label, generated = "sample county (10 xlsx + GBK csv)", None
-    else:
-        sys.path.insert(0, str(Path(__file__).parent))
-        from synthetic import ensure_county
-
-        returns, facts = ensure_county(size, log=False)
-        label, generated = f"synthetic {size:,} people (csv)", facts
+    returns, label, generated = county(size)
     load_before = os.getloadavg()
     t0 = time.perf_counter()
     streamed = stream_to_dir([returns], work / "clean", reference_date=date(2017, 12, 31))
     t1 = time.perf_counter()
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = peak_rss_mib()
     # The payroll as ``liushou payroll`` makes it, in a process of its own: its peak memory is its own too.
     pay = subprocess.run(
         [sys.executable, __file__, "--payroll", str(work / "clean" / "people.parquet"), str(work / "payroll.parquet")],
@@ -58,6 +61,7 @@ def measure(size: int, work: Path) -> dict[str, Any]:
     s = streamed.summary
     return {
         "county": label,
+        "size": size,
         "rows_in": s["rows_in"],
         "people": s["people"],
         "issues": sum(s["issues_by_severity"].values()),
@@ -66,8 +70,8 @@ def measure(size: int, work: Path) -> dict[str, Any]:
         "payroll_s": round(t2 - t1, 1),
         "total_s": round(t2 - t0, 1),
         "rows_per_s": round(s["rows_in"] / (t2 - t0)),
-        "peak_rss_mib": max(round(usage.ru_maxrss / 1024), paid["peak_rss_mib"]),
-        "clean_peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "peak_rss_mib": max(peak, paid["peak_rss_mib"]),
+        "clean_peak_rss_mib": peak,
         "payroll_peak_rss_mib": paid["peak_rss_mib"],
         "major_page_faults": usage.ru_majflt + paid["major_page_faults"],
         "load_before": [round(x, 2) for x in load_before],
@@ -79,38 +83,63 @@ def measure(size: int, work: Path) -> dict[str, Any]:
 def pay(people: Path, out: Path) -> dict[str, Any]:
     """A month's payroll from a register, as ``liushou payroll`` reads and writes it (without the Excel)."""
     from liushou_core.atomic import write_parquet
-    from liushou_core.rules.allowances import payroll
+    from liushou_core.rules.allowances import PAYROLL_READS, payroll
     from liushou_core.workbooks.rundata import read_people
 
     start = time.perf_counter()
-    lines = payroll(read_people(people), MONTH)
+    lines = payroll(read_people(people, PAYROLL_READS), MONTH)
     write_parquet(lines, out)
     elapsed = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "lines": len(lines),
         "seconds": elapsed,
-        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "peak_rss_mib": peak_rss_mib(),
         "major_page_faults": usage.ru_majflt,
     }
 
 
+def io_floor(returns: Path) -> dict[str, Any]:
+    """The I/O floor of the same returns (``bench/io_floor.py``), in a fresh process."""
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("io_floor.py")), str(returns)],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _warm(folder: Path) -> None:
+    """Read every file once, so that neither the floor nor the cleaning pays for the disk alone."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as f:
+                while f.read(1 << 24):
+                    pass
+
+
 def run_sizes(sizes: list[int], *, echo: bool = True) -> list[dict[str, Any]]:
-    """Each size in its own process (generating a synthetic county first if it is not cached)."""
+    """Each size in its own process (generating its county first if it is not cached), then its I/O floor
+    in another: the same returns read and written as parquet, and the ratio of the cleaning to it."""
     rows = []
     for size in sizes:
-        if size:  # generate outside the measured process
-            subprocess.run([sys.executable, str(Path(__file__).with_name("synthetic.py")), str(size)], check=True,
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+        # generate outside the measured processes
+        subprocess.run(
+            [sys.executable, __file__, "--generate", str(size)], check=True, stdout=subprocess.DEVNULL
+        )
+        returns = county(size)[0]
+        _warm(returns)
         out = subprocess.run(
             [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True, check=True
         )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        r = rows[-1]
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        floor = io_floor(returns)
+        r["floor"] = floor
+        r["clean_over_floor"] = round(r["clean_s"] / floor["seconds"], 2)
+        rows.append(r)
         if echo:
             print(f"{r['county']:<36} rows {r['rows_in']:>11,}  clean {r['clean_s']:>7.1f} s  payroll "
                   f"{r['payroll_s']:>5.1f} s  {r['rows_per_s']:>7,} rows/s  peak {r['peak_rss_mib']:>6,} MiB  "
-                  f"load {r['load_before'][0]:.1f}", flush=True)  # fmt: skip
+                  f"load {r['load_before'][0]:.1f}  |  floor {floor['seconds']:.1f} s, {floor['peak_rss_mib']:,} MiB: "
+                  f"clean / floor {r['clean_over_floor']:.1f}x", flush=True)  # fmt: skip
     return rows
 
 
@@ -119,7 +148,11 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="*", default=[0, 1_000_000], help="0 = the sample county")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--payroll", nargs=2, type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generate is not None:
+        print(county(args.generate)[0])
+        return 0
     if args.payroll:
         print(json.dumps(pay(*args.payroll)))
         return 0

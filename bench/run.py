@@ -2,7 +2,9 @@
 
 1. Cleaning + classification + a month's payroll, end to end (every output file), on the sample county and
    on synthetic counties of 1,000,000 and 10,000,000 people, each in its own process: time, rows per second,
-   peak memory (``bench/bench_clean.py``).
+   peak memory (``bench/bench_clean.py``); beside each, in a fresh process, the I/O floor of the same returns
+   (read with the intake's readers, written as parquet: ``bench/io_floor.py``), the ratio clean / floor, and
+   the issue's targets (≤ 8× the floor and ≤ 2 GiB at 1,000,000 people, ≤ 6 GiB at 10,000,000) evaluated.
 2. The rules column-wise against row by row (``bench/reference_rowwise.py``), same rows, same process,
    results checked identical: the speed-up (``bench/bench_core.py``).
 3. The sample county's batch (``liushou run``) beside its floor, and resumed with nothing changed, with warm
@@ -93,6 +95,37 @@ def batch(warm: bool, jobs: int) -> dict[str, Any]:
     return result
 
 
+#: The targets of issue 16 by county size (people): clean / I/O floor, and peak memory in GiB.
+RATIO_TARGETS = {1_000_000: 8.0}
+PEAK_TARGETS_GIB = {1_000_000: 2.0, 10_000_000: 6.0}
+
+
+def _gib(mib: float) -> str:
+    return f"{mib / 1024:.2f} GiB"
+
+
+def targets(clean: list[dict[str, Any]]) -> list[str]:
+    """Each target of the sizes measured, evaluated from the measured numbers: met or missed."""
+    lines = []
+    for r in clean:
+        size = r.get("size")
+        if size in RATIO_TARGETS:
+            limit = RATIO_TARGETS[size]
+            ok = r["clean_over_floor"] <= limit
+            lines.append(
+                f"{size:,} people: clean / I/O floor {r['clean_over_floor']:.1f}× (target ≤ {limit:g}×): "
+                f"{'met' if ok else '**missed**'}"
+            )
+        if size in PEAK_TARGETS_GIB:
+            limit = PEAK_TARGETS_GIB[size]
+            peak = r["peak_rss_mib"] / 1024
+            ok = peak <= limit
+            lines.append(
+                f"{size:,} people: peak memory {peak:.2f} GiB (target ≤ {limit:g} GiB): {'met' if ok else '**missed**'}"
+            )
+    return lines
+
+
 def table(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
@@ -100,14 +133,22 @@ def table(report: dict[str, Any]) -> str:
         f"(swap {m['swap_gib']} GiB), {m['system']}, Python {m['python']}; shared with other work: the load "
         "average (1 min) is given beside each timing.",
         "",
-        "| clean + classify + payroll (`liushou clean`, all outputs) | rows in | people | time | rows/s | peak memory | load |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| clean + classify + payroll (`liushou clean`, all outputs) | rows in | people | time | rows/s | peak memory "
+        "| I/O floor (read + parquet) | clean / floor | load |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in report["clean"]:
+        f = r["floor"]
         lines.append(
-            f"| {r['county']} | {r['rows_in']:,} | {r['people']:,} | {r['total_s']:.1f} s (payroll {r['payroll_s']:.1f} s) "
-            f"| {r['rows_per_s']:,} | {r['peak_rss_mib'] / 1024:.2f} GiB | {r['load_before'][0]:.1f} |"
+            f"| {r['county']} | {r['rows_in']:,} | {r['people']:,} | {r['total_s']:.1f} s (clean {r['clean_s']:.1f} s, "
+            f"payroll {r['payroll_s']:.1f} s) | {r['rows_per_s']:,} | {_gib(r['peak_rss_mib'])} (clean "
+            f"{_gib(r['clean_peak_rss_mib'])}, payroll {_gib(r['payroll_peak_rss_mib'])}) "
+            f"| {f['seconds']:.1f} s, {_gib(f['peak_rss_mib'])} | **{r['clean_over_floor']:.1f}×** "
+            f"| {r['load_before'][0]:.1f}, floor {f['load_before'][0]:.1f} |"
         )
+    met = targets(report["clean"])
+    if met:
+        lines += ["", *(f"- {line}" for line in met)]
     if report["core"]:
         lines += [
             "",

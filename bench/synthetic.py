@@ -38,6 +38,18 @@ def county_dir(n: int, seed: int = SEED) -> Path:
     return CACHE / f"synthetic-{n}-seed{seed}"
 
 
+def ensure_sample(seed: int = SEED) -> Path:
+    """The sample county's returns (``liushou sample``), written once, for the benchmarks of every size."""
+    from liushou_core.sample import write_sample
+
+    folder = CACHE / f"sample-seed{seed}"
+    marker = folder / MARKER
+    if not marker.exists():
+        write_sample(folder, seed=seed)
+        marker.write_text("{}\n", encoding="utf-8")
+    return folder
+
+
 def ensure_county(n: int, seed: int = SEED, *, log: bool = True) -> tuple[Path, dict[str, object]]:
     """The folder of a synthetic county of ``n`` verified people (generated on first use) and its facts.
 

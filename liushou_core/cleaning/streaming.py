@@ -11,10 +11,10 @@ writes the files row for row in the order of a cleaning of every row at once:
 2. the duplicates are found across all the returns at once (:func:`~liushou_core.cleaning.stages.find_duplicates`);
 3. each return is taken back, its fates settled, and its rows, register and pending rows appended to the
    output files (:class:`pyarrow.parquet.ParquetWriter`, one row group per return);
-4. the issues are written block by block (as if every row had been cleaned at once), then the problem lists
+4. the issues are written in the order of a cleaning of every row at once (block by block), then the problem lists
    from the few rows they show, then ``summary.json`` from the tallies.
 
-The issues themselves stay in memory (as Arrow tables) until step 4: about 250 bytes per issue. The last
+The issues themselves are put aside too (as Arrow files, read back one block at a time in step 4). The last
 file written is the completeness marker (:func:`liushou_core.atomic.mark_complete`).
 """
 
@@ -234,12 +234,14 @@ class _Collector:
 
 @dataclass
 class _Kept:
-    """What stays in memory of one part between the two passes: its rendered issues."""
+    """What stays in memory of one part between the two passes; its rendered issues are on disk (``issues``,
+    an Arrow file read back block by block): at 10 million rows they would take gigabytes."""
 
     index: int
-    issues: pa.Table  # the skipped rows', then the findings block by block
-    skipped: int  # how many of ``issues`` are the skipped rows'
-    block_sizes: list[int]
+    issues: Path  # one record batch per section: the skipped rows', then the findings block by block
+    sections: list[int]  # the rows of each
+    severities: pd.DataFrame  # the issues' ``severity`` (for the tally)
+    shown_keys: pa.Array  # the rows with an error or a warning (the problem lists show them)
 
 
 @dataclass(frozen=True)
@@ -350,7 +352,7 @@ def _clean(
     corrections = dec if dec is not None and dec["correction"].notna().any() else None
     files: list[pd.DataFrame] = []
     file_issues: list[pd.DataFrame] = []
-    candidates: list[pd.DataFrame] = [_no_candidates()]
+    ids: list[pa.Array] = []  # every duplicate candidate's ID, part by part: the narrow key of the search
     correction_logs: list[pd.DataFrame] = []
     kept: list[_Kept] = []
 
@@ -363,12 +365,21 @@ def _clean(
                 correction_logs.append(log)
         part = clean_part(rows, ref, cb, thresholds)
         k = len(kept)
-        candidates.append(duplicate_candidates(part).assign(part=k))
+        candidates = duplicate_candidates(part).assign(part=k)
+        ids.append(_text(candidates["id_number"]))
+        candidates.to_parquet(spill / f"{k}.candidates.parquet", index=False)
+        del candidates
         skip_found, skip_where = skip_block(part.rows)
         found, where = part_findings(part)
         issues = pd.concat([render(skip_found, skip_where, cb), render(found, where, cb)], ignore_index=True)
         table = pa.Table.from_pandas(Issues.validate(issues), preserve_index=False)
-        kept.append(_Kept(k, table, len(skip_found), [len(b) for b in part.blocks]))
+        sizes = [len(skip_found), *(len(b) for b in part.blocks)]
+        _write_sections(table, sizes, spill / f"{k}.issues.arrow")
+        flagged = pc.is_in(table.column("severity"), value_set=pa.array(["error", "warning"]))
+        shown_keys = pc.drop_null(table.column("row_key").filter(flagged)).combine_chunks()
+        severities = table.select(["severity"]).to_pandas()
+        kept.append(_Kept(k, spill / f"{k}.issues.arrow", sizes, severities, shown_keys))
+        del table
         errors = pd.concat([b.loc[b["rule"].isin(ERRORS), [POSITION, "rule"]] for b in part.blocks])
         part.rows.to_parquet(spill / f"{k}.rows.parquet", index=False)
         part.cleaned.to_parquet(spill / f"{k}.cleaned.parquet", index=False)
@@ -390,20 +401,18 @@ def _clean(
     del waiting
 
     # 2. Duplicates across all the returns.
-    every = pd.concat(candidates, ignore_index=True)
     dd = dec.loc[dec["decision"].notna()] if dec is not None else None
-    dups, decisions_log = find_duplicates(every, dd)
+    involved = _involved(ids, len(kept), spill, dd)
+    ids.clear()
+    dups, decisions_log = find_duplicates(involved, dd)
     dup_ids = _values(dups["id_number"])
-    group_keys = every.loc[_among(every["id_number"], dup_ids), "row_key"]
-    del every
-    candidates.clear()
+    group_keys = involved.loc[_among(involved["id_number"], dup_ids), "row_key"]
+    del involved
     dup_issues = Issues.validate(render(duplicate_block(dups), dups[PROVENANCE], cb))
 
     # The problem lists show the rows with an error or a warning, and every row of a duplicate group.
     shown_keys = [_values(group_keys)]
-    for kp in kept:
-        flagged = pc.is_in(kp.issues.column("severity"), value_set=pa.array(["error", "warning"]))
-        shown_keys.append(pc.drop_null(kp.issues.column("row_key").filter(flagged)).combine_chunks())
+    shown_keys += [kp.shown_keys for kp in kept]
     shown = pc.unique(pa.concat_arrays([a.cast(pa.large_string()) for a in shown_keys]))
 
     # 3. Each part again: fates, then its rows, register and pending rows appended to the outputs.
@@ -422,7 +431,7 @@ def _clean(
             outputs["pending"].write(settled.pending)
             if "raw" in outputs:
                 outputs["raw"].write(rows)
-            tally = tally + Tally.of(settled.rows, settled.people, kp.issues.select(["severity"]).to_pandas())
+            tally = tally + Tally.of(settled.rows, settled.people, kp.severities)
             context["raw"].append(rows[_among(rows["row_key"], shown)])
             context["rows"].append(settled.rows[_among(settled.rows["row_key"], shown)])
             context["people"].append(settled.people[_among(settled.people["id_number"], dup_ids)])
@@ -439,6 +448,7 @@ def _clean(
         tail = pa.Table.from_pandas(dup_issues, preserve_index=False)
         tally = tally + Tally(severities=_severities(intake_issues) + _severities(dup_issues))
         listed: list[pd.DataFrame] = []
+        # Block by block across the parts (one block in memory at a time), so one write per block.
         for table in _whole_order(kept, head, tail):
             outputs["issues"].write_table(table)
             # The problem lists show errors, warnings and duplicates: only those become a frame.
@@ -447,6 +457,7 @@ def _clean(
                 pc.equal(table.column("rule"), "duplicate"),
             )
             listed.append(table.filter(pc.fill_null(shown_rule, False)).to_pandas())
+            del table
         for output in outputs.values():
             output.close()
     except BaseException:
@@ -472,15 +483,49 @@ def _clean(
 def _whole_order(kept: list[_Kept], head: pa.Table, tail: pa.Table) -> Iterator[pa.Table]:
     """The issues tables in the order of a cleaning of all the rows at once (one table per block)."""
     yield head
-    yield pa.concat_tables([k.issues.slice(0, k.skipped) for k in kept] or [head.slice(0, 0)])
-    offsets = [k.skipped for k in kept]
-    for b in range(len(kept[0].block_sizes) if kept else 0):
-        pieces = []
-        for i, k in enumerate(kept):
-            pieces.append(k.issues.slice(offsets[i], k.block_sizes[b]))
-            offsets[i] += k.block_sizes[b]
-        yield pa.concat_tables(pieces)
+    for s in range(len(kept[0].sections) if kept else 1):
+        pieces = [head.slice(0, 0)]
+        for k in kept:
+            # each file opened and closed again (a file left open could not be removed on Windows)
+            with pa.OSFile(str(k.issues)) as file:
+                pieces.append(pa.Table.from_batches([pa.ipc.open_file(file).get_batch(s)]))
+        yield pa.concat_tables(pieces[1:] if kept else pieces)
     yield tail
+
+
+def _write_sections(table: pa.Table, sizes: list[int], path: Path) -> None:
+    """Write ``table`` as an Arrow file of one record batch per section of ``sizes`` rows (one can be read
+    back without the others)."""
+    with pa.ipc.new_file(str(path), table.schema) as file:
+        offset = 0
+        for n in sizes:
+            piece = [column.combine_chunks() for column in table.slice(offset, n).columns]
+            file.write_batch(pa.RecordBatch.from_arrays(piece, schema=table.schema))
+            offset += n
+
+
+def _involved(ids: list[pa.Array], parts: int, spill: Path, decisions: pd.DataFrame | None) -> pd.DataFrame:
+    """The duplicate candidates :func:`find_duplicates` can affect — those whose ID another candidate has too,
+    and those a decision names — each with its index among all the candidates, in source order.
+
+    Only the IDs of every candidate are in memory (``ids``); each part's other candidate columns are read
+    back from the spill folder and just these rows kept: at 10 million rows the whole candidate frame would
+    take gigabytes. ``find_duplicates`` of these rows is that of all of them (it looks at no other row).
+    """
+    counts = pc.value_counts(pa.chunked_array(ids, type=pa.large_string()))
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    decided = _values(decisions["row_key"].dropna()) if decisions is not None else None
+    frames = [_no_candidates()]
+    offset = 0
+    for k in range(parts):
+        c = pd.read_parquet(spill / f"{k}.candidates.parquet")
+        keep = _among(c["id_number"], repeated)
+        if decided is not None:
+            keep |= _among(c["row_key"], decided)
+        if keep.any():
+            frames.append(c[keep].set_axis(pd.Index(np.flatnonzero(keep) + offset)))
+        offset += len(c)
+    return pd.concat(frames)
 
 
 def _no_candidates() -> pd.DataFrame:
@@ -496,17 +541,22 @@ def _no_candidates() -> pd.DataFrame:
     )
 
 
+def _text(column: pd.Series) -> pa.Array:
+    """A text column as an Arrow array."""
+    return pa.array(column.astype("string").array).cast(pa.large_string())
+
+
 def _values(column: pd.Series) -> pa.Array:
     """A text column's distinct values as an Arrow array (a value set for :func:`_among`)."""
-    return pc.unique(pa.array(column.astype("string").array).cast(pa.large_string()))
+    return pc.unique(_text(column))
 
 
 def _among(column: pd.Series, values: pa.Array) -> np.ndarray:
     """Which cells of a text column are among ``values`` (Arrow's hash lookup; ``Series.isin`` would
     rebuild a Python list of the values on every call)."""
-    arr = pa.array(column.astype("string").array).cast(pa.large_string())
     return np.asarray(
-        pc.fill_null(pc.is_in(arr, value_set=values), False).to_numpy(zero_copy_only=False), dtype=bool
+        pc.fill_null(pc.is_in(_text(column), value_set=values), False).to_numpy(zero_copy_only=False),
+        dtype=bool,
     )
 
 

@@ -65,6 +65,8 @@ INPUT_COLUMNS = (
     "village_code",
     "village",
 )
+#: Every register column the payroll reads: the ones it needs, ``group`` and ``notes`` (备注) if there.
+PAYROLL_READS = (*INPUT_COLUMNS, "group", "notes")
 #: Who the 花名册 lists, said in its title: the register is the 三留守 survey's, not every 80+ resident.
 ROSTER_SCOPE = "三留守摸排名册中80周岁以上人员"
 #: Words in 备注 that say a person died (a vocabulary of the returns, not policy).
@@ -178,6 +180,7 @@ def tiers(month: str, params: ParameterSet | None = None) -> ScaleAt:
 
 __all__ = [
     "INPUT_COLUMNS",
+    "PAYROLL_READS",
     "ROSTER_SCOPE",
     "PayrollLine",
     "age_cutoff",

@@ -9,7 +9,7 @@ import pandas as pd
 
 from liushou_core.atomic import write_parquet
 from liushou_core.errors import ConfigError
-from liushou_core.rules.allowances import payroll
+from liushou_core.rules.allowances import PAYROLL_READS, payroll
 from liushou_core.values.divisions import COUNTY_NAME
 from liushou_core.values.periods import month_label
 from liushou_core.workbooks.ledgers import write_payroll_ledger
@@ -21,7 +21,7 @@ def payroll_command(people: Path, month: str, out: Path) -> int:
     out = Path(out)
     if out.suffix.lower() in (".xlsx", ".xls"):
         raise ConfigError(f"--out 应为 parquet 文件（Excel 花名册另写在其旁边），而不是 {out}")
-    lines = payroll(read_people(Path(people)), month)
+    lines = payroll(read_people(Path(people), PAYROLL_READS), month)
     write_parquet(lines, out)
     excel = write_payroll_ledger(out.with_suffix(".xlsx"), lines, month)
     print(payroll_summary(lines, month))

@@ -8,6 +8,7 @@ problem with a whole file, to the main township of that file.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.errors
+import pyarrow.parquet as pq
 
 from liushou_core.atomic import require_complete
 from liushou_core.errors import ConfigError, InputFileError
@@ -147,10 +149,19 @@ def townships_of(people: pd.DataFrame) -> list[str]:
     return [str(t) for t in order["township"]]
 
 
-def read_people(path: Path) -> pd.DataFrame:
-    """Read a register parquet for the payroll, with a clear error if it is not one."""
+def read_people(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a register parquet for the payroll, with a clear error if it is not one.
+
+    With ``columns``, only those of them the file has (and ``source_row``, which the messages quote) are
+    read: the payroll needs a few of the register's 37 columns, and at 10 million people the others would
+    take gigabytes. A missing required column is still reported by :func:`check_input`.
+    """
     try:
-        people = pd.read_parquet(path)
+        wanted = None
+        if columns is not None:
+            have = set(pq.read_schema(path).names)
+            wanted = [c for c in dict.fromkeys([*columns, "source_row"]) if c in have]
+        people = pd.read_parquet(path, columns=wanted)
     except FileNotFoundError:
         raise InputFileError("文件不存在", file=str(path)) from None
     except Exception as exc:  # pyarrow raises several types for a file that is not parquet
@@ -158,7 +169,6 @@ def read_people(path: Path) -> pd.DataFrame:
             f"无法读取为 parquet 文件（{type(exc).__name__}: {exc}）", file=str(path)
         ) from exc
     check_input(people, str(path))
-    people = people.copy()
     people["birth_date"] = pd.to_datetime(people["birth_date"], errors="coerce")
     bad = people["birth_date"].isna()
     if bad.any():

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pyarrow as pa
 import pytest
 import xlwt
 from returns_fixture import csv_text, write_xlsx
 
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.problems import input_problems
+from liushou_core.cleaning.intake.sheets import _count_line_breaks
 from liushou_core.cleaning.streaming import build_register
 from liushou_core.errors import ConfigError
 from liushou_core.paths import DEFAULT_PARAMS_DIR
@@ -365,3 +367,9 @@ def test_the_size_limits_are_read_from_the_survey_settings(
     (params / "survey.yaml").write_text(text.replace("file_mb: 1", "file_mb: 大"), encoding="utf-8")
     with pytest.raises(ConfigError, match="intake_limits.file_mb"):
         read_returns([big])
+
+
+def test_line_breaks_in_a_cell_are_counted_as_excel_shows_them_whether_windows_mac_or_unix() -> None:
+    cells = ["甲\r\n乙\r丙\n丁", None, "无换行", "\r\r\n\n\n", "\n\r", ""]
+    # \r\n is one break; \n\r is two (a Unix break, then an old Mac one)
+    assert _count_line_breaks(pa.array(cells)).tolist() == [3, 0, 0, 4, 2, 0]

@@ -8,11 +8,19 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from liushou_core.cleaning.intake import read_returns
 from liushou_core.cleaning.pipeline import clean_to_dir
-from liushou_core.cleaning.streaming import build_register, read_by_file, stream_to_dir
+from liushou_core.cleaning.stages import find_duplicates
+from liushou_core.cleaning.streaming import (
+    _involved,
+    _no_candidates,
+    build_register,
+    read_by_file,
+    stream_to_dir,
+)
 from liushou_core.errors import ConfigError
 from liushou_core.values.codebook import load_codebook
 from liushou_core.values.idcard import make_id
@@ -227,3 +235,36 @@ def test_a_return_whose_ids_excel_mangled_all_is_cleaned_not_an_internal_error(t
     wb.save(tmp_path / "r.xlsx")
     streamed = stream_to_dir([tmp_path / "r.xlsx"], tmp_path / "out", REF)
     assert (streamed.summary["rows_in"], streamed.summary["pending"]) == (3, 3)
+
+
+def test_the_duplicate_search_on_the_narrow_key_finds_what_it_finds_among_all_candidates(
+    tmp_path: Path,
+) -> None:
+    def part(k: int, ids: list[str]) -> pd.DataFrame:
+        n = len(ids)
+        return pd.DataFrame(
+            {
+                "row_key": [f"f{k}.csv||{i + 2}" for i in range(n)],
+                "id_number": ids,
+                "has_error": [i % 2 == 1 for i in range(n)],
+                "source_file": f"f{k}.csv",
+                "source_sheet": "",
+                "sheet_index": 0,
+                "source_row": [i + 2 for i in range(n)],
+                "pos": range(n),
+                "part": k,
+            }
+        ).astype({c: "string" for c in ["row_key", "id_number", "source_file", "source_sheet"]})
+
+    parts = [part(0, [CHILD, "A", "B", ELDER]), part(1, ["C", ELDER, CHILD, "D", CHILD]), part(2, ["E"])]
+    for k, p in enumerate(parts):
+        p.to_parquet(tmp_path / f"{k}.candidates.parquet", index=False)
+    ids = [pa.array(p["id_number"].array).cast(pa.large_string()) for p in parts]
+    every = pd.concat([_no_candidates(), *parts], ignore_index=True)
+    # a decision on a row whose ID is nobody else's (the log says so), and one on a real duplicate
+    decisions = pd.DataFrame({"row_key": ["f1.csv||5", "f1.csv||4"], "decision": ["保留", "保留"]})
+    for dd in (None, decisions):
+        narrow = _involved(ids, len(parts), tmp_path, dd)
+        assert set(narrow["id_number"]) == {CHILD, ELDER} | ({"D"} if dd is not None else set())
+        for whole, few in zip(find_duplicates(every, dd), find_duplicates(narrow, dd), strict=True):
+            pd.testing.assert_frame_equal(whole, few)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from run_fixture import write_clean
 
 from liushou_core.errors import ConfigError
+from liushou_core.rules.allowances import INPUT_COLUMNS, PAYROLL_READS, payroll
 from liushou_core.workbooks.quality import issues_by_rule
-from liushou_core.workbooks.rundata import load_run
+from liushou_core.workbooks.rundata import load_run, read_people
 
 
 def test_a_clean_folder_can_be_given_instead_of_a_run_folder(run_dir: Path) -> None:
@@ -40,3 +42,22 @@ def test_a_bad_register_stops_only_its_own_township(run: dict[str, Any], tmp_pat
     with pytest.raises(ConfigError, match="回马镇"):
         load_run(tmp_path, "回马镇")
     assert len(load_run(tmp_path, "蓬莱镇").people) > 0
+
+
+def test_the_payroll_reads_only_its_columns_and_pays_as_from_the_whole_register(run_dir: Path) -> None:
+    path = run_dir / "clean" / "people.parquet"
+    narrow = read_people(path, PAYROLL_READS)
+    assert set(narrow.columns) == {*PAYROLL_READS, "source_row"}
+    whole = payroll(read_people(path), "2018-01")
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(payroll(narrow, "2018-01"), whole)
+
+
+def test_a_register_without_the_optional_columns_is_read_for_the_payroll(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    people = pd.read_parquet(run_dir / "clean" / "people.parquet").drop(
+        columns=["group", "notes", "source_row"]
+    )
+    people.to_parquet(tmp_path / "people.parquet")
+    assert list(read_people(tmp_path / "people.parquet", PAYROLL_READS).columns) == list(INPUT_COLUMNS)

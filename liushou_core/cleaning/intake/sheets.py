@@ -292,9 +292,7 @@ def _line_breaks(grid: pd.DataFrame, delimiter: str) -> tuple[np.ndarray | None,
         values = pa.array(grid[column].array)
         if values.type != TEXT:
             values = values.cast(TEXT)
-        counts = np.asarray(
-            pc.fill_null(pc.count_substring_regex(values, _LINE_BREAK), 0).to_numpy(zero_copy_only=False)
-        )
+        counts = _count_line_breaks(values)
         if not counts.any():
             continue
         spanning = values.filter(pa.array(counts > 0))
@@ -303,6 +301,21 @@ def _line_breaks(grid: pd.DataFrame, delimiter: str) -> tuple[np.ndarray | None,
             return None, True
         breaks = counts if breaks is None else breaks + counts
     return breaks, False
+
+
+def _count_line_breaks(values: pa.Array) -> np.ndarray:
+    """The line breaks (``\r\n``, ``\r`` or ``\n``) in each cell: plain substring counts, several times
+    faster than the regular expression :data:`_LINE_BREAK` over every cell of a large file."""
+
+    def count(pattern: str) -> np.ndarray:
+        found = pc.fill_null(pc.count_substring(values, pattern), 0)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    counts = count("\n")
+    returns = count("\r")
+    if returns.any():  # a \r\n is one break, counted once in each
+        counts = counts + returns - count("\r\n")
+    return counts
 
 
 def line_grid(text: str, delimiter: str = ",") -> tuple[pd.DataFrame, tuple[int, ...]]:
