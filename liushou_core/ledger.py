@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -226,32 +227,73 @@ class _Formats:
         self.answer_header = wb.add_format({**header, "bg_color": "#FFD966"})
 
 
-def _write_cell(ws: Worksheet, row: int, col: int, value: object, kind: str, f: _Formats) -> None:
+#: A cell ready to write: the worksheet's write method, its value and its format.
+_Cell = tuple[Callable[..., Any], Any, Format]
+
+
+class _Writes:
+    """A worksheet's write methods, looked up once for the whole sheet rather than once per cell."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.string = ws.write_string
+        self.blank = ws.write_blank
+        self.number = ws.write_number
+        self.datetime = ws.write_datetime
+
+
+def _cell(value: object, kind: str, f: _Formats, w: _Writes) -> _Cell:
+    """How one value of a column of ``kind`` is written: the reference that :func:`_column_cells` follows."""
     if kind in ("answer", "wrap"):
         plain, quoted = (f.answer, f.answer_q) if kind == "answer" else (f.wrap, f.wrap_q)
         if is_missing(value) or str(value) == "":
-            ws.write_blank(row, col, None, plain)
-        else:
-            ws.write_string(row, col, str(value), quoted if needs_quote(str(value)) else plain)
-        return
+            return w.blank, None, plain
+        return w.string, str(value), quoted if needs_quote(str(value)) else plain
     if is_missing(value):
-        ws.write_blank(row, col, None, f.text if kind == "text" else f.number)
-        return
+        return w.blank, None, f.text if kind == "text" else f.number
     if kind == "date":
         stamp = value if isinstance(value, pd.Timestamp) else pd.Timestamp(str(value))
-        ws.write_datetime(row, col, stamp.to_pydatetime(), f.date)
-        return
+        return w.datetime, stamp.to_pydatetime(), f.date
     if kind in ("money", "number") and isinstance(value, int | float) and not isinstance(value, bool):
-        ws.write_number(row, col, value, f.money if kind == "money" else f.number)
-        return
+        return w.number, value, f.money if kind == "money" else f.number
     if isinstance(value, dt.date):
-        ws.write_string(row, col, value.isoformat(), f.text)
-        return
+        return w.string, value.isoformat(), f.text
     if isinstance(value, bool):
-        ws.write_string(row, col, "是" if value else "否", f.text)
-        return
+        return w.string, "是" if value else "否", f.text
     text = str(value)
-    ws.write_string(row, col, text, f.quoted if needs_quote(text) else f.text)
+    return w.string, text, f.quoted if needs_quote(text) else f.text
+
+
+def _column_cells(column: pd.Series, kind: str, f: _Formats, w: _Writes) -> list[_Cell]:
+    """Every cell of a column, decided column-wise where its dtype allows (text, numbers, datetimes), else value
+    by value through :func:`_cell`; either way the same cells."""
+    missing = column.isna().to_numpy(dtype=bool)
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    texts_only = pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+    if kind in ("text", "answer", "wrap") and texts_only:
+        texts = pd.Series(column.astype(object).where(~missing, "").tolist(), dtype=object)
+        quote = texts.str.startswith(_FORMULA_START).tolist()
+        if kind == "text":
+            plain, quoted = f.text, f.quoted
+        else:  # a form's cell: an empty text is a blank too
+            plain, quoted = (f.answer, f.answer_q) if kind == "answer" else (f.wrap, f.wrap_q)
+            missing = missing | texts.eq("").to_numpy(dtype=bool)
+        blank: _Cell = (w.blank, None, plain)
+        return [
+            blank if m else (w.string, t, quoted if q else plain)
+            for m, t, q in zip(missing.tolist(), texts.tolist(), quote, strict=True)
+        ]
+    if kind in ("money", "number") and numeric:
+        fmt = f.money if kind == "money" else f.number
+        blank = (w.blank, None, f.number)
+        values = column.to_numpy(dtype=object).tolist()
+        return [blank if m else (w.number, v, fmt) for m, v in zip(missing.tolist(), values, strict=True)]
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(column):
+        stamps = column.dt.to_pydatetime().tolist()
+        blank = (w.blank, None, f.number)
+        return [
+            blank if m else (w.datetime, s, f.date) for m, s in zip(missing.tolist(), stamps, strict=True)
+        ]
+    return [_cell(v, kind, f, w) for v in column.to_numpy(dtype=object)]
 
 
 def _column_kinds(df: pd.DataFrame, money: set[str], dates: set[str], text: set[str]) -> list[str]:
@@ -310,37 +352,40 @@ def _write_sheet(
 
     sum_idx = [list(df.columns).index(c) for c in sum_columns if c in df.columns]
     label_col = 0
-    blocks: list[tuple[str | None, pd.DataFrame]]
-    if subtotal_by is not None and subtotal_by in df.columns:
-        keys = df[subtotal_by].astype("string").fillna("（未填）")
-        groups = list(dict.fromkeys(keys.tolist()))
-        blocks = [(g, df[keys == g]) for g in groups]
-    else:
-        blocks = [(None, df)]
+    # Rows are written group by group (a group's rows in their order, then its 小计 row), groups in the order
+    # they first appear; without subtotal_by, one group of every row.
+    grouped = subtotal_by is not None and subtotal_by in df.columns
+    keys = df[subtotal_by].astype("string").fillna("（未填）") if grouped else pd.Series("", index=df.index)
+    codes, groups = pd.factorize(keys, sort=False)
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=len(groups)) if len(df) else np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(sizes)  # where each group's rows end in ``order``
+    sub_rows = row + ends + np.arange(len(groups))  # each group's 小计 row (when grouped)
+    in_order = df.iloc[order] if grouped else df
+    sheet_rows = row + np.arange(len(df)) + codes[order] * int(grouped)
 
-    values = df.to_numpy(dtype=object)
-    positions = {idx: i for i, idx in enumerate(df.index)}
-    for group, block in blocks:
-        start = row
-        for idx in block.index:
-            rec = values[positions[idx]]
-            for c, kind in enumerate(kinds):
-                _write_cell(ws, row, c, rec[c], kind, f)
-            row += 1
-        if group is not None:
-            count = f"（{len(block)}{row_unit}）" if row_unit else ""
-            ws.write_string(
-                row, label_col, f"{group} 小计{count}", f.sub_text_q if needs_quote(group) else f.sub_text
-            )
-            for c in range(1, ncols):
-                if c not in sum_idx:
-                    ws.write_blank(row, c, None, f.sub_text)
-            for c in sum_idx:
-                rng = f"{xl_rowcol_to_cell(start, c)}:{xl_rowcol_to_cell(row - 1, c)}"
-                cached = pd.to_numeric(block.iloc[:, c], errors="coerce").sum()
-                sub_format = f.sub_money if kinds[c] == "money" else f.sub_number
-                ws.write_formula(row, c, f"=SUBTOTAL(9,{rng})", sub_format, _num(cached))
-            row += 1
+    writes = _Writes(ws)
+    columns = [_column_cells(in_order.iloc[:, c], kind, f, writes) for c, kind in enumerate(kinds)]
+    for r, rec in zip(sheet_rows.tolist(), zip(*columns, strict=True), strict=True):
+        for c, (write, value, fmt) in enumerate(rec):
+            write(r, c, value, fmt)
+    row += len(df) + len(groups) * int(grouped)
+    for g, group in enumerate(groups.tolist() if grouped else []):
+        sub, size = int(sub_rows[g]), int(sizes[g])
+        start = sub - size
+        block = order[int(ends[g]) - size : int(ends[g])]
+        count = f"（{size}{row_unit}）" if row_unit else ""
+        ws.write_string(
+            sub, label_col, f"{group} 小计{count}", f.sub_text_q if needs_quote(group) else f.sub_text
+        )
+        for c in range(1, ncols):
+            if c not in sum_idx:
+                ws.write_blank(sub, c, None, f.sub_text)
+        for c in sum_idx:
+            rng = f"{xl_rowcol_to_cell(start, c)}:{xl_rowcol_to_cell(sub - 1, c)}"
+            cached = pd.to_numeric(df.iloc[block, c], errors="coerce").sum()
+            sub_format = f.sub_money if kinds[c] == "money" else f.sub_number
+            ws.write_formula(sub, c, f"=SUBTOTAL(9,{rng})", sub_format, _num(cached))
     last_data = row - 1
 
     if total_row:

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
@@ -72,16 +73,9 @@ def apply_form(
     # Wrapped cells: Excel does not grow a row to fit when it opens a file, so the height is set here.
     wrap = [columns.index(w) for w in form.wrap if w in columns]
     if wrap:
-        values = df.to_numpy(dtype=object)
-        for i in range(n):
-            lines = max(
-                math.ceil(display_width(values[i][c]) / max(widths[c] - 1, 1))
-                if not is_missing(values[i][c])
-                else 1
-                for c in wrap
-            )
-            if lines > 1:
-                ws.set_row(first + i, 13.5 * lines)
+        lines = np.max([_wrapped_lines(df.iloc[:, c], widths[c]) for c in wrap], axis=0)
+        for i in np.flatnonzero(lines > 1).tolist():
+            ws.set_row(first + i, 13.5 * int(lines[i]))
     if form.page_break_by in columns and n:
         keys = df[form.page_break_by].astype("string").fillna("").to_numpy()
         breaks = [first + i for i in range(1, n) if keys[i] != keys[i - 1]]
@@ -95,6 +89,15 @@ def apply_form(
         ws.set_header("&L" + form.page_header.replace("&", "&&")[:200] + "&R打印日期：&D")
     ws.set_footer("&C第 &P 页 / 共 &N 页")
     ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
+
+
+def _wrapped_lines(column: pd.Series, width: float) -> np.ndarray:
+    """Lines each cell of a wrapped column needs at ``width`` (1 for a missing value), measured once per
+    distinct text: a column of a few kinds of problem costs a few measurements, not one per row."""
+    missing = column.isna().to_numpy(dtype=bool)
+    codes, texts = pd.factorize(column.astype(object).where(~missing, "").astype(str))
+    per_text = np.array([math.ceil(display_width(t) / max(width - 1, 1)) for t in texts], dtype=np.int64)
+    return np.where(missing, 1, per_text[codes] if len(codes) else np.ones(0, dtype=np.int64))
 
 
 def _limit(text: str, length: int = MAX_CHOICES_LENGTH) -> str:

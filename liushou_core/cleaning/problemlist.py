@@ -226,7 +226,7 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
         ),
         PROBLEMS: FormLayout(
             answers=[ANSWER],
-            row_choices={ANSWER: [choices_for(f, codebook, township) for f in sheets[PROBLEMS][FIELD]]},
+            row_choices={ANSWER: _choices_per_row(sheets[PROBLEMS][FIELD], codebook, township)},
             widths=problem_widths,
             wrap=["说明", VALUE, "问题", FIELD, "工作表", "文件"],
             hidden=[KEY],
@@ -247,6 +247,15 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
             prompt=DECISION_PROMPT,
         ),
     }
+
+
+def _choices_per_row(fields: pd.Series, codebook: Codebook, township: str) -> list[list[str]]:
+    """Each row's dropdown, looked up once per distinct field (a township's list names a few fields over and
+    over; looking each row up again cost a fifth of ``liushou clean`` on a million people)."""
+    codes, names = pd.factorize(fields)
+    per_field = [choices_for(name, codebook, township) for name in names]
+    unnamed = choices_for(None, codebook, township)
+    return [per_field[c] if c >= 0 else unnamed for c in codes.tolist()]
 
 
 def write_problem_lists(reg: Register, folder: Path) -> list[Path]:
