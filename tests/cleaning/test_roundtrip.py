@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from returns_fixture import write_return_xlsx
 
+from liushou_core.cleaning.problemlist import choices_for
 from liushou_core.cli import main
+from liushou_core.values.codebook import load_codebook
 from liushou_core.values.idcard import make_id
 
 HEADER = ["镇（乡）", "村（社区）", "组", "姓名", "性别", "公民身份号码", "人员类别", "出生日期", "父亲状况",
@@ -384,3 +386,66 @@ def test_a_person_the_township_marks_for_deletion_leaves_the_register_and_is_acc
     assert "回马镇：交回 1 项，已应用 1 项，未应用 0 项；其中核实删除 1 人" in printed
     # the next list no longer asks about him
     assert not Form(the_list(tmp_path / "run2")).rows("问题清单", 姓名="孙大力")
+
+
+def dropdown_lists(path: Path) -> dict[str, list[list[str]]]:
+    """Every list dropdown of a workbook, per sheet, as its options; asserts each is valid in Excel: inline
+    within 255 characters, or a range on a hidden sheet of the workbook whose cells hold the options."""
+    book = openpyxl.load_workbook(path)
+    found: dict[str, list[list[str]]] = {}
+    for ws in book.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.type != "list":
+                continue
+            formula = str(dv.formula1).removeprefix("=")
+            if formula.startswith('"'):
+                assert len(formula) - 2 <= 255, (ws.title, formula)
+                options = formula.strip('"').split(",")
+            else:
+                sheet, cells = formula.rsplit("!", 1)
+                target = book[sheet.strip("'")]
+                assert target.sheet_state == "hidden", (ws.title, formula)
+                options = [str(c.value) for row in target[cells.replace("$", "")] for c in row]
+                assert all(o and o != "None" for o in options), (formula, options)
+            found.setdefault(ws.title, []).append(options)
+    return found
+
+
+@pytest.mark.parametrize(
+    "resave",
+    [
+        "",
+        pytest.param(
+            "xlsx",
+            marks=[
+                pytest.mark.slow,
+                pytest.mark.skipif(
+                    SOFFICE is None,
+                    reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试",
+                ),
+            ],
+        ),
+    ],
+)
+def test_a_village_list_too_long_for_an_inline_dropdown_is_offered_from_a_hidden_sheet(tmp_path, resave):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    row = person(
+        "陈一", CHILD, "留守儿童", "2008.5.3", village="蓬溪村", 父亲状况="外出务工", 母亲状况="外出务工"
+    )
+    row[HEADER.index("镇（乡）")] = "蓬莱镇"
+    write_return_xlsx(returns / "蓬莱镇.xlsx", HEADER, {"蓬溪村": [row]})
+    assert clean(returns, tmp_path / "run1") == 0
+    path = tmp_path / "run1" / "问题数据清单" / "蓬莱镇_问题数据清单.xlsx"
+    villages = choices_for("村（社区）", load_codebook(), "蓬莱镇")
+    assert len(",".join(villages)) > 255  # Excel would refuse it inline
+    if resave:
+        path = resave_with_libreoffice(path, tmp_path / "resaved", resave)
+    lists = dropdown_lists(path)
+    assert villages in lists["问题清单"]
+    form = Form(path)
+    (r,) = form.rows("问题清单", 姓名="陈一", 字段="村（社区）")
+    _, cols = Form.header(form.sheet("问题清单"), "更正值")
+    cell = form.sheet("问题清单").cell(r, cols["更正值"]).coordinate
+    (dv,) = [v for v in form.sheet("问题清单").data_validations.dataValidation if cell in v.sqref]
+    assert "!" in dv.formula1  # the village row's dropdown is the one read from the hidden sheet
