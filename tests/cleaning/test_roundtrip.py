@@ -327,27 +327,28 @@ def test_a_list_saved_again_by_libreoffice_comes_back_applied(first_run, returns
     assert rows_of(tmp_path / "run2")["回马镇.xlsx|金竹村|4"] == "verified"
 
 
+#: A list as written, and as LibreOffice saves it again (where it is installed).
+AS_WRITTEN_AND_RESAVED = [
+    "",
+    pytest.param(
+        "xlsx",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(
+                SOFFICE is None,
+                reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试",
+            ),
+        ],
+    ),
+]
+
+
 def withdrawn_run(returns: Path, filled: Path, out: Path) -> tuple[pd.Series, dict]:
     assert clean(returns, out, filled) == 0
     return rows_of(out), json.loads((out / "summary.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(
-    "resave",
-    [
-        "",
-        pytest.param(
-            "xlsx",
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    SOFFICE is None,
-                    reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试",
-                ),
-            ],
-        ),
-    ],
-)
+@pytest.mark.parametrize("resave", AS_WRITTEN_AND_RESAVED)
 def test_a_person_the_township_marks_for_deletion_leaves_the_register_and_is_accounted_for(
     first_run, returns, tmp_path, capsys, resave
 ):
@@ -411,22 +412,7 @@ def dropdown_lists(path: Path) -> dict[str, list[list[str]]]:
     return found
 
 
-@pytest.mark.parametrize(
-    "resave",
-    [
-        "",
-        pytest.param(
-            "xlsx",
-            marks=[
-                pytest.mark.slow,
-                pytest.mark.skipif(
-                    SOFFICE is None,
-                    reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试",
-                ),
-            ],
-        ),
-    ],
-)
+@pytest.mark.parametrize("resave", AS_WRITTEN_AND_RESAVED)
 def test_a_village_list_too_long_for_an_inline_dropdown_is_offered_from_a_hidden_sheet(tmp_path, resave):
     returns = tmp_path / "returns"
     returns.mkdir()
