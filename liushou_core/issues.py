@@ -35,6 +35,8 @@ _RULES = [
     Rule("skip_total", "info", "合计行", "合计/小计行，已跳过（不计入人数）"),
     Rule("skip_header", "info", "重复表头", "重复的表头行，已跳过"),
     Rule("skip_note", "info", "非数据行", "没有姓名、身份证号和出生日期的行（表尾说明、填表人等），已跳过"),
+    # rows a township took off the register on its returned 问题数据清单 (处理决定 = 删除)
+    Rule("skip_withdrawn", "info", "乡镇核实删除", "乡镇核实后在问题数据清单中选择“删除”，不计入名册"),
     # identity (errors: the person cannot be verified)
     Rule("id_missing", "error", "身份证号缺失", "公民身份号码为空，请补填"),
     Rule("id_excel_mangled", "error", "身份证号被Excel改坏",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 
@@ -30,10 +31,18 @@ class FormLayout:
     page_header: str = ""  # printed at the top left of every page
     freeze_columns: int = 0  # columns kept in view when scrolling right (who the row is about)
     prompt: str = ""  # the tip shown on an answer cell
+    prompts: Mapping[str, str] = field(default_factory=dict)  # column → its own tip (else ``prompt``)
+    option_ranges: Mapping[tuple[str, ...], str] = field(default_factory=dict)  # long list → its cells
+    hide_sheet: bool = False  # a sheet the dropdowns read (:func:`options_sheet`), not one to read
 
 
 #: Excel refuses a dropdown list longer than this (the comma-joined values).
 MAX_CHOICES_LENGTH = 255
+#: The hidden sheet holding the option lists too long to write inline (:func:`options_sheet`).
+OPTIONS_SHEET = "选项"
+#: :func:`liushou_core.ledger.write_ledger` writes a sheet without a title with its header on the first row,
+#: so an options column's values start on the second (1-based row 2).
+_OPTIONS_FIRST_ROW = 2
 #: Printable width of landscape A4 with the form's margins, in pixels at 96 dpi.
 _PRINT_WIDTH_PX = 1030
 
@@ -60,15 +69,21 @@ def apply_form(
         if name not in columns or n == 0:
             continue
         c = columns.index(name)
-        tip = {"input_title": "请填写", "input_message": _limit(form.prompt)} if form.prompt else {}
+        prompt = form.prompts.get(name, form.prompt)
+        tip = {"input_title": "请填写", "input_message": _limit(prompt)} if prompt else {}
         if name in form.choices:
-            _dropdown(ws, first, first + n - 1, c, form.choices[name], name in strict, tip)
+            _dropdown(
+                ws, first, first + n - 1, c, form.choices[name], name in strict, tip, form.option_ranges
+            )
         elif name in form.row_choices:
             per_row = [tuple(x) for x in form.row_choices[name]]
             start = 0
             for i in range(1, n + 1):  # one validation per run of rows with the same choices
                 if i == n or per_row[i] != per_row[start]:
-                    _dropdown(ws, first + start, first + i - 1, c, per_row[start], name in strict, tip)
+                    _dropdown(
+                        ws, first + start, first + i - 1, c, per_row[start], name in strict, tip,
+                        form.option_ranges,
+                    )  # fmt: skip
                     start = i
     # Wrapped cells: Excel does not grow a row to fit when it opens a file, so the height is set here.
     wrap = [columns.index(w) for w in form.wrap if w in columns]
@@ -89,6 +104,36 @@ def apply_form(
         ws.set_header("&L" + form.page_header.replace("&", "&&")[:200] + "&R打印日期：&D")
     ws.set_footer("&C第 &P 页 / 共 &N 页")
     ws.protect("", {"autofilter": True, "format_columns": True, "format_rows": True})
+    if form.hide_sheet:
+        ws.hide()
+
+
+def choice_values(values: Sequence[object]) -> list[str]:
+    """The options a dropdown offers: non-empty, without commas (the separator of an inline list)."""
+    return [str(v) for v in values if str(v) and "," not in str(v)]
+
+
+def long_lists(lists: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """The distinct option lists too long for an inline dropdown (over :data:`MAX_CHOICES_LENGTH`)."""
+    out = (tuple(choice_values(v)) for v in lists)
+    return list(dict.fromkeys(v for v in out if len(",".join(v)) > MAX_CHOICES_LENGTH))
+
+
+def options_sheet(lists: Mapping[str, Sequence[str]]) -> tuple[pd.DataFrame, dict[tuple[str, ...], str]]:
+    """The :data:`OPTIONS_SHEET` frame holding each long list in a column (headed by its name), and the
+    range of each list's cells (``='选项'!$A$2:$A$41``) for :attr:`FormLayout.option_ranges`.
+
+    Write the frame with :func:`~liushou_core.ledger.write_ledger` as a sheet named :data:`OPTIONS_SHEET`,
+    without a title, with ``FormLayout(hide_sheet=True)``."""
+    columns: dict[str, pd.Series] = {}
+    ranges: dict[tuple[str, ...], str] = {}
+    for name, values in lists.items():
+        options = choice_values(values)
+        letter = xl_col_to_name(len(columns))
+        last = _OPTIONS_FIRST_ROW + len(options) - 1
+        ranges[tuple(options)] = f"='{OPTIONS_SHEET}'!${letter}${_OPTIONS_FIRST_ROW}:${letter}${last}"
+        columns[name] = pd.Series(options, dtype="string")
+    return pd.DataFrame(columns), ranges
 
 
 def _wrapped_lines(column: pd.Series, width: float) -> np.ndarray:
@@ -113,15 +158,29 @@ def _dropdown(
     values: Sequence[str],
     strict: bool,
     tip: Mapping[str, str],
+    ranges: Mapping[tuple[str, ...], str],
 ) -> None:
-    values = [str(v) for v in values if str(v) and "," not in str(v)]
-    if not values or len(",".join(values)) > MAX_CHOICES_LENGTH:
+    values = choice_values(values)
+    source: list[str] | str = values
+    if len(",".join(values)) > MAX_CHOICES_LENGTH:  # Excel refuses it inline: the cells holding it, if any
+        source = ranges.get(tuple(values), "")
+    if not values or not source:
         return
     ws.data_validation(
         top, col, bottom, col,
-        {"validate": "list", "source": values, "ignore_blank": True, "error_type": "stop" if strict else "warning",
+        {"validate": "list", "source": source, "ignore_blank": True, "error_type": "stop" if strict else "warning",
          "error_title": "请从下拉列表中选择", "error_message": _limit("可选：" + "、".join(values)), **tip},
     )  # fmt: skip
 
 
-__all__ = ["MAX_CHOICES_LENGTH", "FormLayout", "apply_form", "display_width", "is_missing"]
+__all__ = [
+    "MAX_CHOICES_LENGTH",
+    "OPTIONS_SHEET",
+    "FormLayout",
+    "apply_form",
+    "choice_values",
+    "display_width",
+    "is_missing",
+    "long_lists",
+    "options_sheet",
+]

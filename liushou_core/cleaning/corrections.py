@@ -25,10 +25,12 @@ import math
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from liushou_core.cleaning.dedupe import FORM
 from liushou_core.errors import DecisionsError
 from liushou_core.values import text
 from liushou_core.values.codebook import FIELDS, Codebook, header_key
@@ -40,9 +42,12 @@ DECISION_HEADERS = {
     "value": "原值",
     "correction": "更正值",
     "decision": "查重决定",
+    "action": "处理决定",
 }
-#: Where each decision came from (``回马镇_问题数据清单.xlsx 问题清单 第 5 行``), for the log.
-FORM = "form"
+#: The one 处理决定: the township checked the row and takes it off the register (e.g. 不符合认定条件).
+WITHDRAW = "删除"
+#: The skip rule of a row a township took off the register (:data:`WITHDRAW`).
+WITHDRAWN_RULE = "skip_withdrawn"
 #: The folder of the problem lists inside a cleaning's output.
 LISTS_FOLDER = "问题数据清单"
 #: Files read as returned lists (calamine reads every spreadsheet format Excel, WPS and LibreOffice save).
@@ -53,7 +58,11 @@ HEADER_SEARCH_ROWS = 30
 USER_FIELDS = frozenset(FIELDS)
 
 _HEADER_OF = {header_key(h): k for k, h in DECISION_HEADERS.items()} | {k: k for k in DECISION_HEADERS}
-_ANSWERS = ("correction", "decision")
+_ANSWERS = ("correction", "decision", "action")
+
+
+#: What a log row is about: a typed 更正值, or a 处理决定 taking the row off the register.
+CORRECTION, WITHDRAWAL = "correction", "withdrawal"
 
 
 class CorrectionLog(pa.DataFrameModel):
@@ -62,7 +71,8 @@ class CorrectionLog(pa.DataFrameModel):
     row_key: Series[str]
     field: Series[str]
     value: Series[str] = pa.Field(nullable=True)
-    correction: Series[str]
+    correction: Series[str]  # the value typed, or 删除 for a withdrawal
+    kind: Series[str] = pa.Field(isin=[CORRECTION, WITHDRAWAL])
     status: Series[str] = pa.Field(isin=["applied", "failed"])
     message: Series[str]
     form: Series[str]
@@ -188,7 +198,7 @@ def _decisions_of(
         {c: (body.iloc[:, where[c]] if c in where else "") for c in DECISION_HEADERS}, index=body.index
     ).astype("string")
     df = df.apply(lambda s: text.normalise_text(s) if s.name != "value" else s.replace("", pd.NA))
-    typed = df["correction"].notna() | df["decision"].notna()
+    typed = df["correction"].notna() | df["decision"].notna() | df["action"].notna()
     df = df[typed].copy()
     if len(df) and df["row_key"].isna().all():
         raise DecisionsError(
@@ -203,77 +213,120 @@ def _decisions_of(
     return df.reset_index(drop=True)
 
 
+def row_answers(decisions: pd.DataFrame) -> pd.Series:
+    """Which rows of ``decisions`` act on a return's row: a typed 更正值 or a 处理决定 (not 查重决定)."""
+    action = decisions["action"] if "action" in decisions else pd.Series(pd.NA, index=decisions.index)
+    return decisions["correction"].notna() | action.notna()
+
+
 def apply_corrections(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Apply the corrections of ``decisions`` to intake's raw rows; return the new rows and the log.
+    """Apply the corrections and withdrawals of ``decisions`` to intake's raw rows; return the new rows and
+    the log (corrections first, then withdrawals).
 
     A correction applies when the row exists, the field is one of the return template's, the lists that
     came back agree on it, and the row's current text (after trimming) equals the value it was reported on
     (原值; when one cell was reported for two problems, either value). A return already corrected by the
     township (its value now equals the correction) is logged as applied without change. Anything else fails
-    with a Chinese reason. One log row per row key and field. ``rows`` is not modified.
+    with a Chinese reason. One log row per row key and field.
+
+    A withdrawal (处理决定 = 删除) takes a reported row off the register: checked the same way (the row exists
+    and still holds a value it was reported on), the row becomes a skipped row (:data:`WITHDRAWN_RULE`), so
+    it is still accounted for. Corrections of a withdrawn row are not applied. One log row per row key.
+    ``rows`` is not modified.
     """
-    d = decisions.loc[decisions["correction"].notna()].reset_index(drop=True)
+    d = decisions.reindex(columns=[*DECISION_HEADERS, FORM])
     d = d.assign(
         row_key=d["row_key"].fillna("").astype("string"),
         field=d["field"].astype("string").fillna(""),
         value=d["value"].astype("string"),
-        correction=d["correction"].astype("string"),
-        **{FORM: d[FORM].astype("string").fillna("") if FORM in d.columns else ""},
+        **{FORM: d[FORM].astype("string").fillna("")},
     )
-    keys = [d["row_key"], d["field"]]
-    wanted = text.normalise_text(d["correction"]).fillna("")
-    disagree = wanted.groupby(keys).transform("nunique").gt(1)
-    forms = d[FORM].groupby(keys).transform(lambda s: "、".join(dict.fromkeys(s)))
     pos = pd.Series(range(len(rows)), index=rows["row_key"].to_numpy())
     pos = pos[~pos.index.duplicated()]
-    exists = d["row_key"].isin(pos.index)
-    known_field = d["field"].isin(USER_FIELDS) & d["field"].isin(rows.columns)
-    # Each typed row's current value (one lookup per field), and whether it still holds the reported one.
+    out = rows.copy()
+    wlog = _withdrawals(rows, d.loc[d["action"].notna()].reset_index(drop=True), pos)
+    withdrawn = wlog.loc[wlog["status"].eq("applied"), "row_key"]
+    if len(withdrawn):
+        skip = out.get("skip_rule", pd.Series(pd.NA, index=out.index)).astype("string")
+        skip.iloc[pos[withdrawn].to_numpy()] = WITHDRAWN_RULE
+        out["skip_rule"] = skip
+    out, clog = _corrections(out, d.loc[d["correction"].notna()].reset_index(drop=True), pos, set(withdrawn))
+    return out, CorrectionLog.validate(pd.concat([clog, wlog], ignore_index=True))
+
+
+def _current(rows: pd.DataFrame, d: pd.DataFrame, pos: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Whether each decision's row and field can be looked up, and the row's current value (``""`` if not)."""
+    known = d["row_key"].isin(pos.index) & d["field"].isin(USER_FIELDS) & d["field"].isin(rows.columns)
     current = pd.Series("", index=d.index, dtype="string")
-    for name, block in d[exists & known_field].groupby("field"):
+    for name, block in d[known].groupby("field"):  # one lookup per field
         at = pos[block["row_key"]].to_numpy()
         values = text.normalise_text(rows[str(name)].astype("string").iloc[at]).fillna("")
         current[block.index] = values.to_numpy()
+    return known, current
+
+
+def _where_not_found(message: pd.Series, c: pd.DataFrame, pos: pd.Series, what: str) -> pd.Series:
+    """The reasons shared by corrections and withdrawals: no such field, no field, no such row, no key."""
+    message = message.mask(
+        ~c["field"].isin(USER_FIELDS),
+        "“" + c["field"] + f"”不是摸排登记表中的字段（请勿改动“字段”列），{what}未应用",
+    )
+    message = message.mask(
+        c["field"].eq(""), f"没有“字段”，无法核对原值（请勿删除或改动“字段”列），{what}未应用"
+    )
+    message = message.mask(
+        ~c["row_key"].isin(pos.index), f"找不到该行（报表可能已修改或行号已变），{what}未应用"
+    )
+    return message.mask(c["row_key"].eq(""), f"该行的“行标识”为空，无法对应到报表中的行，{what}未应用")
+
+
+def _mismatch(c: pd.DataFrame, what: str) -> pd.Series:
+    expected = text.normalise_text(c["value"]).fillna("")
+    return "当前值为“" + c["_current"] + "”，与原值“" + expected + f"”不符，{what}未应用"
+
+
+def _joined_forms(d: pd.DataFrame, keys: list[pd.Series]) -> pd.Series:
+    """Per group of ``keys``: the places its answers were typed (each once), for a message."""
+    return d[FORM].groupby(keys).transform(lambda s: "、".join(dict.fromkeys(s))).astype("string")
+
+
+def _corrections(
+    rows: pd.DataFrame, d: pd.DataFrame, pos: pd.Series, withdrawn: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    d = d.assign(correction=d["correction"].astype("string"))
+    keys = [d["row_key"], d["field"]]
+    wanted = text.normalise_text(d["correction"]).fillna("")
+    disagree = wanted.groupby(keys).transform("nunique").gt(1)
+    known, current = _current(rows, d, pos)
     expected = text.normalise_text(d["value"]).fillna("")
-    matches = (exists & known_field & current.eq(expected)).groupby(keys).transform("any")
-    already = (exists & known_field & current.eq(wanted)).groupby(keys).transform("any")
+    matches = (known & current.eq(expected)).groupby(keys).transform("any")
+    already = (known & current.eq(wanted)).groupby(keys).transform("any")
     d = d.assign(
         _disagree=disagree.astype(bool),
-        _forms=forms.astype("string"),
+        _forms=_joined_forms(d, keys),
         _matches=matches.astype(bool),
         _already=already.astype(bool),
         _current=current,
     )
     c = d.drop_duplicates(["row_key", "field"], keep="last").reset_index(drop=True)
     usable = c["row_key"].isin(pos.index) & c["field"].isin(USER_FIELDS) & c["field"].isin(rows.columns)
-    usable &= ~c["_disagree"]
+    gone = c["row_key"].isin(withdrawn)
+    usable &= ~c["_disagree"] & ~gone
     apply = usable & c["_matches"]
     ok = apply | (usable & c["_already"])
     message = pd.Series("已更正", index=c.index, dtype="string")
     message = message.mask(ok & ~apply, "报表中已是更正值")
-    mismatch = (
-        "当前值为“"
-        + c["_current"]
-        + "”，与原值“"
-        + text.normalise_text(c["value"]).fillna("")
-        + "”不符，更正未应用"
-    )
-    message = message.mask(usable & ~ok, mismatch)
+    message = message.mask(usable & ~ok, _mismatch(c, "更正"))
+    message = message.mask(gone, f"该行已按“处理决定”{WITHDRAW}（不计入名册），更正未应用")
     message = message.mask(
         c["_disagree"],
         "交回的清单对同一项填写了不同的更正值（" + c["_forms"] + "），请只保留一个，更正未应用",
     )
     message = message.mask(
-        ~c["field"].isin(USER_FIELDS) | ~c["field"].isin(rows.columns),
+        ~c["field"].isin(rows.columns),
         "“" + c["field"] + "”不是摸排登记表中的字段，不能更正（请勿改动“字段”列），更正未应用",
     )
-    message = message.mask(
-        c["field"].eq(""), "没有“字段”，不知道更正哪一项（请勿删除或改动“字段”列），更正未应用"
-    )
-    message = message.mask(
-        ~c["row_key"].isin(pos.index), "找不到该行（报表可能已修改或行号已变），更正未应用"
-    )
-    message = message.mask(c["row_key"].eq(""), "该行的“行标识”为空，无法对应到报表中的行，更正未应用")
+    message = _where_not_found(message, c, pos, "更正")
     out = rows.copy()
     for name, block in c[apply].groupby("field"):
         column = out[str(name)].astype("string")
@@ -281,9 +334,42 @@ def apply_corrections(rows: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.D
         out[str(name)] = column
     log = pd.DataFrame({
         "row_key": c["row_key"], "field": c["field"], "value": c["value"], "correction": c["correction"],
-        "status": ok.map({True: "applied", False: "failed"}), "message": message, FORM: c[FORM],
+        "kind": CORRECTION, "status": ok.map({True: "applied", False: "failed"}), "message": message,
+        FORM: c[FORM],
     })  # fmt: skip
-    return out, CorrectionLog.validate(log)
+    return out, log
+
+
+def _withdrawals(rows: pd.DataFrame, d: pd.DataFrame, pos: pd.Series) -> pd.DataFrame:
+    """The log of the 处理决定 of ``d``: one row per row key, applied when a 删除 mark of the row still
+    matches the value it was reported on (any of the row's problems), else failed with its reason."""
+    action = text.normalise_text(d["action"].astype("string")).fillna("")
+    known, current = _current(rows, d, pos)
+    is_withdraw = action.eq(WITHDRAW)
+    fits = known & is_withdraw & current.eq(text.normalise_text(d["value"]).fillna(""))
+    skipped = pd.Series(False, index=d.index)
+    if len(rows) and "skip_rule" in rows:
+        at = pos.reindex(d["row_key"]).fillna(0).astype(int).to_numpy()
+        skipped = known & rows["skip_rule"].notna().to_numpy()[at]
+    d = d.assign(
+        _fits=fits & ~skipped, _withdraw=is_withdraw, _skipped=skipped, _current=current, _action=action
+    )
+    # The mark that decides a row: one that fits, else a 删除 that does not, else the last typed.
+    rank = np.select([d["_fits"], d["_withdraw"]], [0, 1], 2)
+    c = d.assign(_rank=rank).sort_values("_rank", kind="stable").drop_duplicates("row_key")
+    c = c.sort_index().reset_index(drop=True)
+    message = pd.Series(f"已按“处理决定”{WITHDRAW}（不计入名册）", index=c.index, dtype="string")
+    message = message.mask(~c["_fits"], _mismatch(c, WITHDRAW))
+    message = message.mask(c["_skipped"], f"该行在报表中不是人员行，{WITHDRAW}未应用")
+    message = _where_not_found(message, c, pos, WITHDRAW)
+    message = message.mask(
+        ~c["_withdraw"], "“处理决定”只能选“" + WITHDRAW + "”，填写的“" + c["_action"] + "”未应用"
+    )
+    return pd.DataFrame({
+        "row_key": c["row_key"], "field": c["field"], "value": c["value"], "correction": c["_action"],
+        "kind": WITHDRAWAL, "status": c["_fits"].map({True: "applied", False: "failed"}), "message": message,
+        FORM: c[FORM],
+    })  # fmt: skip
 
 
 def refuse_decisions_inside(out: Path, decisions: Path | None) -> None:
@@ -335,44 +421,49 @@ def _typed(cells: pd.DataFrame) -> bool:
 def returned_by_township(
     corrections_log: pd.DataFrame, decisions_log: pd.DataFrame, rows: pd.DataFrame
 ) -> pd.DataFrame:
-    """Per township: how many answers (corrections and duplicate decisions) came back, were applied, failed.
+    """Per township: how many answers (corrections, withdrawals and duplicate decisions) came back, were
+    applied, failed, and how many rows the township took off the register (``withdrawn``, among the applied).
 
     The township is the row's (``rows``: row_key → township); an answer whose row is not found is counted
     under the township its list is named after (``回马镇_问题数据清单.xlsx``), else under 未能对应.
     """
     logs = [
-        corrections_log.reindex(columns=["row_key", "status", FORM]),
-        decisions_log.reindex(columns=["row_key", "status", FORM]),
+        corrections_log.reindex(columns=["row_key", "status", "kind", FORM]),
+        decisions_log.reindex(columns=["row_key", "status", "kind", FORM]),
     ]
     log = (
         pd.concat([frame for frame in logs if len(frame)], ignore_index=True) if any(map(len, logs)) else None
     )
-    columns = ["township", "returned", "applied", "failed"]
+    columns = ["township", "returned", "applied", "failed", "withdrawn"]
     if log is None:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c != "township" else "string") for c in columns})
     town = rows.drop_duplicates("row_key").set_index("row_key")["township"]
     named = log[FORM].astype("string").str.extract(r"^(.+?)_问题数据清单", expand=False)
     township = log["row_key"].map(town).astype("string").fillna(named).fillna("未能对应")
     status = log["status"].astype("string")
-    table = pd.DataFrame(
-        {"township": township, "applied": status.eq("applied"), "failed": status.eq("failed")}
-    )
+    withdrawn = status.eq("applied") & log["kind"].astype("string").eq(WITHDRAWAL).fillna(False)
+    table = pd.DataFrame({
+        "township": township, "applied": status.eq("applied"), "failed": status.eq("failed"),
+        "withdrawn": withdrawn,
+    })  # fmt: skip
     counts = table.groupby("township", sort=True).agg(
-        returned=("applied", "size"), applied=("applied", "sum"), failed=("failed", "sum")
-    )
-    return counts.reset_index().astype({"returned": "int64", "applied": "int64", "failed": "int64"})
+        returned=("applied", "size"), applied=("applied", "sum"), failed=("failed", "sum"),
+        withdrawn=("withdrawn", "sum"),
+    )  # fmt: skip
+    return counts.reset_index().astype(dict.fromkeys(columns[1:], "int64"))
 
 
 def returned_lines(table: Iterable[dict[str, object]]) -> list[str]:
     """The console lines of :func:`returned_by_township` (as records): a heading, then one per township."""
     lines = [
         f"  {r['township']}：交回 {r['returned']} 项，已应用 {r['applied']} 项，未应用 {r['failed']} 项"
+        + (f"；其中核实删除 {r['withdrawn']} 人（不计入名册）" if r.get("withdrawn") else "")
         for r in table
     ]
     if not lines:
-        return ["交回的问题数据清单：没有填写任何更正值或查重决定"]
+        return ["交回的问题数据清单：没有填写任何更正值、处理决定或查重决定"]
     return [
-        "交回的问题数据清单（更正值与查重决定；未应用的原因见 corrections_log / decisions_log）：",
+        "交回的问题数据清单（更正值、处理决定与查重决定；未应用的原因见 corrections_log / decisions_log）：",
         *lines,
     ]
 

@@ -13,6 +13,8 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 KEEP, DROP = "保留", "删除"
+#: Where each decision came from (``回马镇_问题数据清单.xlsx 问题清单 第 5 行``), for the log.
+FORM = "form"
 
 
 class DuplicateMarks(pa.DataFrameModel):
@@ -35,6 +37,7 @@ class DecisionLog(pa.DataFrameModel):
     decision: Series[str]
     status: Series[str] = pa.Field(isin=["applied", "failed"])
     message: Series[str]
+    form: Series[str]  # where the decision was typed (file, sheet, row), ``""`` if not known
 
     class Config:
         coerce = True
@@ -58,7 +61,9 @@ def mark_duplicates(
     # Default: rows without errors first, then source order.
     r["_rank"] = r.sort_values(["has_error", *ORDER], kind="stable").groupby("id_number").cumcount()
     r["_keep"] = r["_rank"].eq(0)
-    log = pd.DataFrame({c: pd.Series(dtype="string") for c in ["row_key", "decision", "status", "message"]})
+    log = pd.DataFrame(
+        {c: pd.Series(dtype="string") for c in ["row_key", "decision", "status", "message", FORM]}
+    )
     if decisions is not None and len(decisions):
         r, log = _apply_decisions(r, decisions)
     kept = r.loc[r["_keep"]].set_index("id_number")["row_key"]
@@ -68,19 +73,37 @@ def mark_duplicates(
     return DuplicateMarks.validate(marks), DecisionLog.validate(log.reset_index(drop=True))
 
 
+def _one_per_row(decisions: pd.DataFrame) -> pd.DataFrame:
+    """One decision per row key; whether the copies of the list that came back disagree on it, and where
+    its answers were typed (``form``, each place once) — identical answers from two copies count once."""
+    d = decisions.reindex(columns=["row_key", "decision", FORM]).dropna(subset=["row_key", "decision"])
+    d = d.assign(
+        decision=d["decision"].astype("string").str.strip(), form=d[FORM].astype("string").fillna("")
+    )
+    by_row = d.groupby("row_key", sort=False)
+    disagree = by_row["decision"].transform("nunique").gt(1)
+    forms = by_row["form"].transform(lambda s: "、".join(p for p in dict.fromkeys(s) if p))
+    d = d.assign(_disagree=disagree.astype(bool), form=forms.astype("string"))
+    return d.drop_duplicates("row_key", keep="last")
+
+
 def _apply_decisions(r: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    d = decisions[["row_key", "decision"]].dropna().drop_duplicates("row_key", keep="last").copy()
-    d["decision"] = d["decision"].astype("string").str.strip()
+    d = _one_per_row(decisions)
     known = d.merge(r[["row_key", "id_number", "group_size"]], on="row_key", how="left")
     status = pd.Series("applied", index=known.index, dtype="string")
     message = pd.Series("", index=known.index, dtype="string")
     bad_value = ~known["decision"].isin([KEEP, DROP])
     gone = known["id_number"].isna()
     single = known["group_size"].eq(1).fillna(False)
+    disagree = known["_disagree"].astype(bool)
     message = message.mask(single, "该行已不是重复记录，决定未应用")
     message = message.mask(gone, "找不到该行（报表可能已修改），决定未应用")
     message = message.mask(bad_value, "查重决定应为“保留”或“删除”")
-    status = status.mask(bad_value | gone | single, "failed")
+    message = message.mask(
+        disagree & ~gone,
+        "交回的清单对同一行填写了不同的查重决定（" + known["form"] + "），请只保留一个，决定未应用",
+    )
+    status = status.mask(bad_value | gone | single | disagree, "failed")
     ok = known[status.eq("applied")]
     # Per group: the one row marked 保留, or the one row not marked 删除.
     per_row = r[["row_key", "id_number"]].merge(ok[["row_key", "decision"]], on="row_key", how="left")
@@ -102,7 +125,8 @@ def _apply_decisions(r: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataF
     r = r.copy()
     in_choice = r["id_number"].isin(groups_with_choice)
     r["_keep"] = r["_keep"].where(~in_choice, r["row_key"].isin(chosen_keys))
-    log = pd.DataFrame(
-        {"row_key": known["row_key"], "decision": known["decision"], "status": status, "message": message}
-    )
+    log = pd.DataFrame({
+        "row_key": known["row_key"], "decision": known["decision"], "status": status, "message": message,
+        FORM: known["form"],
+    })  # fmt: skip
     return r, log

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from liushou_core.cleaning.corrections import DECISION_HEADERS
+from liushou_core.cleaning.corrections import DECISION_HEADERS, WITHDRAW
 from liushou_core.cleaning.dedupe import DROP, KEEP
 from liushou_core.cleaning.normalise import VOCABULARY_OF
 from liushou_core.cleaning.result import Register
 from liushou_core.issues import RULES
 from liushou_core.ledger import FormLayout, safe_sheet_name, write_ledger
+from liushou_core.ledgerform import OPTIONS_SHEET, choice_values, long_lists, options_sheet
 from liushou_core.paths import safe_name
 from liushou_core.values.codebook import Codebook, load_codebook
 from liushou_core.values.divisions import load_divisions, townships
@@ -36,10 +37,14 @@ from liushou_core.values.divisions import load_divisions, townships
 SEVERITY_LABELS = {"error": "待核实", "warning": "请更正", "info": "说明"}
 PROBLEMS, DUPLICATES, HOW_TO = "问题清单", "重复登记", "填写说明"
 KEY, FIELD, VALUE = DECISION_HEADERS["row_key"], DECISION_HEADERS["field"], DECISION_HEADERS["value"]
-ANSWER, DECISION = DECISION_HEADERS["correction"], DECISION_HEADERS["decision"]
+ANSWER, DECISION, ACTION = (
+    DECISION_HEADERS["correction"],
+    DECISION_HEADERS["decision"],
+    DECISION_HEADERS["action"],
+)
 WHERE = ["行号", "工作表", "文件"]
 PROBLEM_COLUMNS = ["村（社区）", "组", "姓名", "公民身份号码", "严重程度", "问题", FIELD, VALUE, "说明", ANSWER,
-                   *WHERE, KEY]  # fmt: skip
+                   ACTION, *WHERE, KEY]  # fmt: skip
 DUPLICATE_COLUMNS = [
     "公民身份号码",
     "姓名",
@@ -54,13 +59,16 @@ DUPLICATE_COLUMNS = [
 
 GENERAL = [
     ("这是什么", "本表列出贵镇（乡）摸排登记表中需要核实或更正的行，按村（社区）、组排列，每个村（社区）另起一页打印。"),
-    ("怎么填", "只需填写黄色的列：“问题清单”的“更正值”，“重复登记”的“查重决定”。更正值填写该行“字段”的正确内容"
-               "（有下拉列表的可直接选择），不要填说明文字；无需更正的留空。其他单元格已锁定，以免误改。"),
+    ("怎么填", "只需填写黄色的列：“问题清单”的“更正值”和“处理决定”，“重复登记”的“查重决定”。更正值填写该行“字段”的"
+               "正确内容（有下拉列表的可直接选择），不要填说明文字；无需更正的留空。其他单元格已锁定，以免误改。"),
+    ("删除人员", f"核实后此人不应计入名册的（不符合认定条件、查无此人、已去世或已迁出等），在该行“处理决定”选择“{WITHDRAW}”："
+                 "下次汇总时该行不计入名册，记为“乡镇核实删除”。同一人有几行问题的，选其中一行即可；其余情况留空。"
+                 "只能删除本表列出的行。"),
     ("严重程度", "“待核实”：此人暂不计入核实名册，更正后下次汇总时计入；“请更正”：此人已计入名册，但登记表有误，请更正。"),
     ("如何交回", "填好后直接保存（Excel、WPS 或 LibreOffice 均可，.xlsx 或 .xls 均可），把文件交回县民政局。"
                  "下次汇总时自动应用，每一项都记录是否应用成功及原因。"),
     ("注意", "请勿改动“字段”“原值”列和隐藏的“行标识”列，否则无法对应到报表中的行。不需处理的行可以删除。"
-             "同一份清单交回两次没有关系；两份清单对同一项填了不同的值时，该项不应用。"),
+             "同一份清单交回两次没有关系；两份清单对同一项填了不同的更正值或查重决定时，该项不应用，请核对后只交回一份。"),
 ]  # fmt: skip
 _ID = "按户口簿核对，在“更正值”填写正确的18位身份证号（该列为文本格式，不会被改坏）。"
 _PLACE = "在“更正值”填写官方名称（村要写明“村”或“社区”）。"
@@ -75,9 +83,9 @@ HOW_TO_FIX = {
     "township_missing": _PLACE, "township_unknown": _PLACE,
     "village_missing": _PLACE, "village_unknown": _PLACE, "village_ambiguous": _PLACE,
     "facts_missing": "“字段”是认定所缺的情况（如外出时长、父母状况），在“更正值”填写（或从下拉列表选择）该项内容。",
-    "not_qualified": "此人按实际情况不符合所申报类别，暂不计入核实名册。请核实：① 申报类别填错的，在“更正值”选择正确的人员类别；"
-                     "② 年龄、外出情况等其他内容填错的，在下次报送的登记表中改正该行，本表留空；"
-                     "③ 核实确不属于“三留守”人员的，本表留空，并在下次报送的登记表中删除该行。",
+    "not_qualified": "此人按登记的情况不符合所申报类别，暂不计入核实名册。请核实后三选一：① 申报类别填错的，在“更正值”"
+                     "选择正确的人员类别；② 年龄、外出情况等其他内容填错的，在下次报送的登记表中改正该行，本表留空；"
+                     f"③ 核实确不属于“三留守”人员的，在“处理决定”选择“{WITHDRAW}”，此人不计入名册（下次报送时也请从登记表删除该行）。",
     "birth_date_mismatch": "在“更正值”填写正确的出生日期（如 2008-05-03）；以身份证号为准的可照填说明中的日期。",
     "birth_date_invalid": "在“更正值”填写出生日期，格式如 2008-05-03。",
     "sex_mismatch": "在“更正值”选择男或女。", "sex_invalid": "在“更正值”选择男或女。",
@@ -95,6 +103,7 @@ DUPLICATE_HOW_TO = (
     f"或在不要的行选择“{DROP}”；每人只能保留一条。"
 )
 ANSWER_PROMPT = "填写该字段的正确内容；无需更正请留空"
+ACTION_PROMPT = f"此人不应计入名册时选择“{WITHDRAW}”；否则留空"
 DECISION_PROMPT = f"选择“{KEEP}”或“{DROP}”"
 
 
@@ -120,6 +129,7 @@ def problem_frames(reg: Register, codebook: Codebook | None = None) -> dict[str,
             VALUE: p["value"],
             "说明": p["message"],
             ANSWER: "",
+            ACTION: "",
             "行号": p["source_row"],
             "工作表": p["source_sheet"],
             "文件": p["source_file"],
@@ -215,18 +225,42 @@ def instructions(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["项目", "说明"])
 
 
-def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook) -> dict[str, FormLayout]:
+def _options(choices: list[list[str]], fields: pd.Series) -> tuple[pd.DataFrame, dict[tuple[str, ...], str]]:
+    """The hidden 选项 sheet for the dropdowns too long to write inline (蓬莱镇's villages), each list headed
+    by the field it is for, and where each list is."""
+    names: dict[str, list[str]] = {}
+    # A row's options depend only on its field: one look per distinct field, not per row.
+    first = ~fields.duplicated().to_numpy()
+    choices = [c for c, keep in zip(choices, first, strict=True) if keep]
+    fields = fields[first]
+    long = set(long_lists(choices))
+    for values, name in zip(choices, fields, strict=True):
+        options = choice_values(values)
+        if tuple(options) in long and options not in names.values():
+            names[f"{name}（{len(names) + 1}）" if str(name) in names else str(name)] = options
+    return options_sheet(names)
+
+
+def _layouts(
+    township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook
+) -> tuple[dict[str, FormLayout], dict[str, pd.DataFrame]]:
+    """The form layout of each sheet, and the hidden 选项 sheet when a dropdown is too long to be inline."""
     # Landscape A4 at a readable scale: long texts wrap in narrow columns; the village column fits its names.
     where = {"行号": 6, "工作表": 8, "文件": 12}
     problem_widths = {"组": 5, "姓名": 8, "公民身份号码": 20, "严重程度": 8, "问题": 12, FIELD: 10, VALUE: 14,
-                      "说明": 30, ANSWER: 20, **where}  # fmt: skip
-    return {
+                      "说明": 30, ANSWER: 20, ACTION: 10, **where}  # fmt: skip
+    choices = _choices_per_row(sheets[PROBLEMS][FIELD], codebook, township)
+    options, ranges = _options(choices, sheets[PROBLEMS][FIELD])
+    extra = {OPTIONS_SHEET: options} if len(options.columns) else {}
+    layouts = {
         HOW_TO: FormLayout(
             widths={"项目": 24, "说明": 80}, wrap=["项目", "说明"], page_header=f"{township} 问题数据清单"
         ),
         PROBLEMS: FormLayout(
-            answers=[ANSWER],
-            row_choices={ANSWER: _choices_per_row(sheets[PROBLEMS][FIELD], codebook, township)},
+            answers=[ANSWER, ACTION],
+            choices={ACTION: [WITHDRAW]},
+            row_choices={ANSWER: choices},
+            strict=[ACTION],
             widths=problem_widths,
             wrap=["说明", VALUE, "问题", FIELD, "工作表", "文件"],
             hidden=[KEY],
@@ -234,6 +268,8 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
             page_header=f"{township} 问题数据清单",
             freeze_columns=3,
             prompt=ANSWER_PROMPT,
+            prompts={ACTION: ACTION_PROMPT},
+            option_ranges=ranges,
         ),
         DUPLICATES: FormLayout(
             answers=[DECISION],
@@ -246,7 +282,9 @@ def _layouts(township: str, sheets: dict[str, pd.DataFrame], codebook: Codebook)
             freeze_columns=2,
             prompt=DECISION_PROMPT,
         ),
+        OPTIONS_SHEET: FormLayout(hide_sheet=True, widths=dict.fromkeys(options.columns, 16)),
     }
+    return layouts, extra
 
 
 def _choices_per_row(fields: pd.Series, codebook: Codebook, township: str) -> list[list[str]]:
@@ -266,18 +304,19 @@ def write_problem_lists(reg: Register, folder: Path) -> list[Path]:
     for township, sheets in problem_frames(reg, cb).items():
         path = folder / f"{safe_name(township)}_问题数据清单.xlsx"
         n_problems, n_dups = len(sheets[PROBLEMS]), len(sheets[DUPLICATES])
+        forms, extra = _layouts(township, sheets, cb)
         write_ledger(
             path,
-            {HOW_TO: instructions(sheets), **{safe_sheet_name(k): v for k, v in sheets.items()}},
+            {HOW_TO: instructions(sheets), **{safe_sheet_name(k): v for k, v in sheets.items()}, **extra},
             titles={
                 HOW_TO: f"{township} 问题数据清单 填写说明（基准日 {ref}）",
                 PROBLEMS: f"{township} 问题数据清单（基准日 {ref}，共 {n_problems} 条）",
                 DUPLICATES: f"{township} 重复登记（共 {n_dups} 条）",
             },
-            text_columns=(KEY, "公民身份号码", VALUE, ANSWER, FIELD, "组"),
+            text_columns=(KEY, "公民身份号码", VALUE, ANSWER, ACTION, FIELD, "组"),
             total_row=False,
             row_unit=None,
-            forms=_layouts(township, sheets, cb),
+            forms=forms,
         )
         written.append(path)
     return written

@@ -46,7 +46,7 @@ from liushou_core.atomic import (
     write_parquet,
 )
 from liushou_core.cleaning.classify import Thresholds
-from liushou_core.cleaning.corrections import CorrectionLog, apply_corrections, read_decisions
+from liushou_core.cleaning.corrections import CorrectionLog, apply_corrections, read_decisions, row_answers
 from liushou_core.cleaning.intake import IntakeResult, read_returns
 from liushou_core.cleaning.intake.sources import find_sources
 from liushou_core.cleaning.normalise import POSITION
@@ -349,7 +349,7 @@ def _clean(
     ``part_rows=None`` cleans every row as one part."""
     thresholds = thresholds or Thresholds.at(ref)
     nothing = read_returns([], cb)
-    corrections = dec if dec is not None and dec["correction"].notna().any() else None
+    corrections = dec if dec is not None and row_answers(dec).any() else None
     files: list[pd.DataFrame] = []
     file_issues: list[pd.DataFrame] = []
     ids: list[pa.Array] = []  # every duplicate candidate's ID, part by part: the narrow key of the search
@@ -360,7 +360,7 @@ def _clean(
     def clean(rows: pd.DataFrame) -> None:
         if corrections is not None:
             mine = corrections[corrections["row_key"].isin(set(rows["row_key"]))]
-            if mine["correction"].notna().any():
+            if row_answers(mine).any():
                 rows, log = apply_corrections(rows, mine)
                 correction_logs.append(log)
         part = clean_part(rows, ref, cb, thresholds)
@@ -579,11 +579,11 @@ def _corrections_log(
     done = pd.concat(logs, ignore_index=True) if logs else None
     applied_keys = set(done["row_key"]) if done is not None else set()
     # Corrections of rows no return has (a changed return, a mistyped key) fail the same way on their own.
-    rest = corrections[~corrections["row_key"].isin(applied_keys) & corrections["correction"].notna()]
+    rest = corrections[~corrections["row_key"].isin(applied_keys) & row_answers(corrections)]
     if len(rest):
         logs = [*logs, apply_corrections(no_rows, rest)[1]]
     log = pd.concat(logs, ignore_index=True)
-    c = corrections.loc[corrections["correction"].notna(), ["row_key", "field"]]
+    c = corrections.loc[row_answers(corrections), ["row_key", "field"]]
     c = c.drop_duplicates(["row_key", "field"], keep="last")
     order = pd.Series(range(len(c)), index=pd.MultiIndex.from_arrays([c["row_key"], c["field"].fillna("")]))
     at = order.reindex(pd.MultiIndex.from_arrays([log["row_key"], log["field"].fillna("")])).to_numpy()

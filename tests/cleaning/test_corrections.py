@@ -8,6 +8,7 @@ import xlwt
 from hypothesis import HealthCheck, given, settings
 
 from liushou_core.cleaning.corrections import (
+    WITHDRAWN_RULE,
     apply_corrections,
     read_decisions,
     returned_by_township,
@@ -113,6 +114,73 @@ def test_two_copies_of_a_list_that_disagree_on_a_cell_apply_neither():
     assert log["status"].tolist() == ["failed"] and "不同的更正值" in log.loc[0, "message"]
 
 
+def withdrawals(*spec):
+    """spec: (row_key, field, value, 处理决定, form)."""
+    return pd.DataFrame(spec, columns=["row_key", "field", "value", "action", "form"]).astype("string")
+
+
+RAW_ROWS = RAW.assign(skip_rule=pd.Series([None, None], dtype="string"))
+
+
+def test_a_row_marked_for_deletion_becomes_a_skipped_row_and_its_corrections_are_not_applied():
+    d = pd.concat(
+        [
+            withdrawals(("a.xlsx|S|4", "id_number", "5.10923E+17", "删除", "x.xlsx 问题清单 第 3 行")),
+            decisions(("a.xlsx|S|4", "sex", "男", "女", None)).assign(form="x.xlsx 问题清单 第 4 行"),
+        ],
+        ignore_index=True,
+    )
+    new, log = apply_corrections(RAW_ROWS, d)
+    assert new["skip_rule"].fillna("").tolist() == [WITHDRAWN_RULE, ""]
+    assert new.loc[0, "sex"] == "男", "a withdrawn row's corrections are not applied"
+    assert RAW_ROWS["skip_rule"].isna().all(), "the input frame is never modified"
+    by_kind = log.set_index("kind")
+    assert by_kind.loc["withdrawal", "status"] == "applied"
+    assert by_kind.loc["withdrawal", "form"] == "x.xlsx 问题清单 第 3 行"
+    assert by_kind.loc["correction", "status"] == "failed" and "删除" in by_kind.loc["correction", "message"]
+
+
+def test_a_row_marked_for_deletion_on_two_problems_is_withdrawn_once():
+    new, log = apply_corrections(
+        RAW_ROWS,
+        withdrawals(
+            ("a.xlsx|S|5", "sex", "2", "删除", "x.xlsx 问题清单 第 3 行"),
+            ("a.xlsx|S|5", "id_number", "510923200801011234", "删除", "x.xlsx 问题清单 第 4 行"),
+            ("a.xlsx|S|5", "sex", "2", "删除", "x(1).xlsx 问题清单 第 3 行"),  # the list returned twice
+        ),
+    )
+    assert new["skip_rule"].fillna("").tolist() == ["", WITHDRAWN_RULE]
+    assert log[["row_key", "kind", "status"]].values.tolist() == [["a.xlsx|S|5", "withdrawal", "applied"]]
+
+
+@pytest.mark.parametrize(
+    ("mark", "reason"),
+    [
+        (("a.xlsx|S|5", "sex", "男", "删除", "x"), "不符"),  # the return changed since the list was made
+        (("a.xlsx|S|99", "sex", "2", "删除", "x"), "找不到该行"),
+        (("", "sex", "2", "删除", "x"), "行标识"),
+        (("a.xlsx|S|5", "skip_rule", "", "删除", "x"), "不是摸排登记表中的字段"),
+        (("a.xlsx|S|5", "sex", "2", "保留", "x"), "只能选"),
+    ],
+)
+def test_a_deletion_that_no_longer_fits_the_return_fails_with_a_reason(mark, reason):
+    new, log = apply_corrections(RAW_ROWS, withdrawals(mark))
+    assert new["skip_rule"].isna().all()
+    assert log["status"].tolist() == ["failed"] and reason in log.loc[0, "message"], log.loc[0, "message"]
+
+
+def test_withdrawn_rows_are_counted_per_township_among_the_applied():
+    log = pd.DataFrame(
+        {"row_key": ["a|S|4", "a|S|5"], "status": ["applied", "applied"], "kind": ["withdrawal", "correction"],
+         "form": ["x.xlsx", "x.xlsx"]}
+    )  # fmt: skip
+    rows = pd.DataFrame({"row_key": ["a|S|4", "a|S|5"], "township": ["河边镇", "河边镇"]})
+    table = returned_by_township(log, pd.DataFrame(), rows)
+    assert table.values.tolist() == [["河边镇", 2, 2, 0, 1]]
+    line = returned_lines(table.to_dict("records"))[1]
+    assert line == "  河边镇：交回 2 项，已应用 2 项，未应用 0 项；其中核实删除 1 人（不计入名册）"
+
+
 def test_only_the_return_templates_fields_can_be_corrected():
     raw = RAW.assign(skip_rule=pd.Series([None, None], dtype="string"), sheet_index=[0, 0])
     new, log = apply_corrections(
@@ -136,7 +204,7 @@ def test_the_answers_that_came_back_are_counted_per_township():
     decided = pd.DataFrame({"row_key": ["b||2"], "status": ["applied"]})
     rows = pd.DataFrame({"row_key": ["a|S|4", "a|S|5", "b||2"], "township": ["河边镇", "河边镇", "回马镇"]})
     table = returned_by_township(log, decided, rows)
-    assert table.values.tolist() == [["回马镇", 2, 1, 1], ["河边镇", 2, 1, 1]]
+    assert table.values.tolist() == [["回马镇", 2, 1, 1, 0], ["河边镇", 2, 1, 1, 0]]
     assert returned_lines(table.to_dict("records"))[1] == "  回马镇：交回 2 项，已应用 1 项，未应用 1 项"
 
 

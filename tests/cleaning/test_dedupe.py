@@ -78,3 +78,31 @@ def test_a_decision_on_a_row_that_is_gone_or_no_longer_duplicated_fails_with_a_r
     assert log["message"].str.contains("找不到").iloc[0]
     assert log["message"].str.contains("不是重复").iloc[1]
     assert log["message"].str.contains("保留").iloc[2]
+
+
+def test_two_copies_of_a_list_that_disagree_on_a_row_fail_naming_both_and_the_default_applies():
+    d = pd.DataFrame(
+        {
+            "row_key": ["b.xlsx|S|5", "b.xlsx|S|5"],
+            "decision": [KEEP, DROP],
+            "form": [
+                "回马镇_问题数据清单.xlsx 重复登记 第 3 行",
+                "回马镇_问题数据清单(1).xlsx 重复登记 第 3 行",
+            ],
+        }
+    )
+    m, log = marks_of(d)
+    assert m.loc["b.xlsx|S|5", "is_duplicate"] and not m.loc["a.xlsx|S|9", "is_duplicate"]  # the default
+    assert log["status"].tolist() == ["failed"]
+    assert "不同的查重决定" in log.loc[0, "message"]
+    assert "回马镇_问题数据清单.xlsx" in log.loc[0, "message"]
+    assert "回马镇_问题数据清单(1).xlsx" in log.loc[0, "message"]
+
+
+def test_the_same_decision_in_two_copies_of_a_list_is_applied_once():
+    d = pd.DataFrame(
+        {"row_key": ["b.xlsx|S|5", "b.xlsx|S|5"], "decision": [KEEP, KEEP], "form": ["x.xlsx", "x(1).xlsx"]}
+    )
+    m, log = marks_of(d)
+    assert not m.loc["b.xlsx|S|5", "is_duplicate"] and m.loc["a.xlsx|S|9", "is_duplicate"]
+    assert log["status"].tolist() == ["applied"]

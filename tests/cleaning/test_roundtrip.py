@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from returns_fixture import write_return_xlsx
 
+from liushou_core.cleaning.problemlist import choices_for
 from liushou_core.cli import main
+from liushou_core.values.codebook import load_codebook
 from liushou_core.values.idcard import make_id
 
 HEADER = ["镇（乡）", "村（社区）", "组", "姓名", "性别", "公民身份号码", "人员类别", "出生日期", "父亲状况",
@@ -190,7 +192,7 @@ def test_the_list_reads_as_a_form(first_run):
     at, cols = Form.header(ws, "更正值")
     order = sorted(cols, key=cols.get)
     # who, the problem in Chinese, then the cell to fill; the machine key last and hidden
-    assert order[:10] == [
+    assert order[:11] == [
         "村（社区）",
         "组",
         "姓名",
@@ -201,6 +203,7 @@ def test_the_list_reads_as_a_form(first_run):
         "原值",
         "说明",
         "更正值",
+        "处理决定",
     ]
     assert order[-1] == "行标识"
     key_letter = openpyxl.utils.get_column_letter(cols["行标识"])
@@ -213,6 +216,8 @@ def test_the_list_reads_as_a_form(first_run):
     assert ws.protection.sheet and not ws.protection.password
     answer = ws.cell(at + 1, cols["更正值"])
     assert not answer.protection.locked and answer.fill.fgColor.rgb.endswith("FFF2CC")
+    action = ws.cell(at + 1, cols["处理决定"])
+    assert not action.protection.locked and action.fill.fgColor.rgb.endswith("FFF2CC")
     assert ws.cell(at + 1, cols["姓名"]).protection.locked
     assert ws.cell(at + 1, cols["说明"]).alignment.wrap_text
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(cols["更正值"])].width >= 20
@@ -222,6 +227,9 @@ def test_the_list_reads_as_a_form(first_run):
     # dropdowns: the codebook's values where the field is a choice, 保留/删除 for duplicates
     lists = {dv.formula1 for dv in ws.data_validations.dataValidation}
     assert '"男,女"' in lists and '"留守儿童,留守妇女,留守老人"' in lists
+    assert '"删除"' in lists  # 处理决定: a row the township takes off the register
+    how_to = {ws_row[0].value: ws_row[1].value for ws_row in book["填写说明"].iter_rows(min_row=2)}
+    assert "“处理决定”选择“删除”" in how_to["删除人员"] and "“处理决定”选择“删除”" in how_to["不符合认定条件"]
     dups = book["重复登记"]
     assert [dv.formula1 for dv in dups.data_validations.dataValidation] == ['"保留,删除"']
 
@@ -317,3 +325,113 @@ def test_a_list_saved_again_by_libreoffice_comes_back_applied(first_run, returns
     assert log["status"].tolist() == ["applied"] * 5, log[["field", "message"]]
     assert pd.read_parquet(tmp_path / "run2" / "decisions_log.parquet")["status"].tolist() == ["applied"]
     assert rows_of(tmp_path / "run2")["回马镇.xlsx|金竹村|4"] == "verified"
+
+
+#: A list as written, and as LibreOffice saves it again (where it is installed).
+AS_WRITTEN_AND_RESAVED = [
+    "",
+    pytest.param(
+        "xlsx",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(
+                SOFFICE is None,
+                reason="LibreOffice（soffice）未安装：`make libreoffice` 安装后运行此往返测试",
+            ),
+        ],
+    ),
+]
+
+
+def withdrawn_run(returns: Path, filled: Path, out: Path) -> tuple[pd.Series, dict]:
+    assert clean(returns, out, filled) == 0
+    return rows_of(out), json.loads((out / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("resave", AS_WRITTEN_AND_RESAVED)
+def test_a_person_the_township_marks_for_deletion_leaves_the_register_and_is_accounted_for(
+    first_run, returns, tmp_path, capsys, resave
+):
+    sun = "回马镇.xlsx|金竹村|6"  # 孙大力, 42, declared a left-behind elder: 不符合认定条件
+    assert rows_of(first_run)[sun] == "pending"
+    before = json.loads((first_run / "summary.json").read_text(encoding="utf-8"))
+    form = Form(the_list(first_run))
+    form.fill("问题清单", "处理决定", "删除", 姓名="孙大力", 问题="不符合认定条件")
+    (tmp_path / "filled").mkdir()
+    filled = form.save(tmp_path / "filled" / "回马镇_问题数据清单.xlsx")
+    if resave:
+        filled = resave_with_libreoffice(filled, tmp_path / "回收清单", resave)
+    capsys.readouterr()
+    fates, summary = withdrawn_run(returns, filled, tmp_path / "run2")
+    printed = capsys.readouterr().out
+
+    assert fates[sun] == "skipped"
+    rows = pd.read_parquet(tmp_path / "run2" / "rows.parquet").set_index("row_key")
+    assert rows.loc[sun, "reason"] == "skip_withdrawn"
+    assert (rows.loc[sun, "source_file"], rows.loc[sun, "source_row"]) == ("回马镇.xlsx", 6)
+    for table in ("people", "pending"):
+        assert sun not in set(pd.read_parquet(tmp_path / "run2" / f"{table}.parquet")["row_key"])
+    issues = pd.read_parquet(tmp_path / "run2" / "issues.parquet")
+    mine = issues[issues["row_key"].eq(sun)]
+    assert mine[["rule", "severity"]].values.tolist() == [["skip_withdrawn", "info"]]
+    assert "删除" in mine["message"].iloc[0]
+    # every input row in exactly one place: one pending row fewer, one skipped row more
+    assert summary["rows_in"] == before["rows_in"]
+    assert (summary["pending"], summary["skipped"]) == (before["pending"] - 1, before["skipped"] + 1)
+    assert summary["rows_in"] == (
+        summary["people"] + summary["pending"] + summary["duplicates_merged"] + summary["skipped"]
+    )
+    assert summary["corrections"] == {"applied": 1, "failed": 0}
+    log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet")
+    assert log[["row_key", "kind", "status"]].values.tolist() == [[sun, "withdrawal", "applied"]]
+    assert "回马镇：交回 1 项，已应用 1 项，未应用 0 项；其中核实删除 1 人" in printed
+    # the next list no longer asks about him
+    assert not Form(the_list(tmp_path / "run2")).rows("问题清单", 姓名="孙大力")
+
+
+def dropdown_lists(path: Path) -> dict[str, list[list[str]]]:
+    """Every list dropdown of a workbook, per sheet, as its options; asserts each is valid in Excel: inline
+    within 255 characters, or a range on a hidden sheet of the workbook whose cells hold the options."""
+    book = openpyxl.load_workbook(path)
+    found: dict[str, list[list[str]]] = {}
+    for ws in book.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.type != "list":
+                continue
+            formula = str(dv.formula1).removeprefix("=")
+            if formula.startswith('"'):
+                assert len(formula) - 2 <= 255, (ws.title, formula)
+                options = formula.strip('"').split(",")
+            else:
+                sheet, cells = formula.rsplit("!", 1)
+                target = book[sheet.strip("'")]
+                assert target.sheet_state == "hidden", (ws.title, formula)
+                options = [str(c.value) for row in target[cells.replace("$", "")] for c in row]
+                assert all(o and o != "None" for o in options), (formula, options)
+            found.setdefault(ws.title, []).append(options)
+    return found
+
+
+@pytest.mark.parametrize("resave", AS_WRITTEN_AND_RESAVED)
+def test_a_village_list_too_long_for_an_inline_dropdown_is_offered_from_a_hidden_sheet(tmp_path, resave):
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    row = person(
+        "陈一", CHILD, "留守儿童", "2008.5.3", village="蓬溪村", 父亲状况="外出务工", 母亲状况="外出务工"
+    )
+    row[HEADER.index("镇（乡）")] = "蓬莱镇"
+    write_return_xlsx(returns / "蓬莱镇.xlsx", HEADER, {"蓬溪村": [row]})
+    assert clean(returns, tmp_path / "run1") == 0
+    path = tmp_path / "run1" / "问题数据清单" / "蓬莱镇_问题数据清单.xlsx"
+    villages = choices_for("村（社区）", load_codebook(), "蓬莱镇")
+    assert len(",".join(villages)) > 255  # Excel would refuse it inline
+    if resave:
+        path = resave_with_libreoffice(path, tmp_path / "resaved", resave)
+    lists = dropdown_lists(path)
+    assert villages in lists["问题清单"]
+    form = Form(path)
+    (r,) = form.rows("问题清单", 姓名="陈一", 字段="村（社区）")
+    _, cols = Form.header(form.sheet("问题清单"), "更正值")
+    cell = form.sheet("问题清单").cell(r, cols["更正值"]).coordinate
+    (dv,) = [v for v in form.sheet("问题清单").data_validations.dataValidation if cell in v.sqref]
+    assert "!" in dv.formula1  # the village row's dropdown is the one read from the hidden sheet

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from test_roundtrip import Form, clean
+from test_roundtrip import Form, clean, dropdown_lists
 
 from liushou_core.cleaning.problemlist import choices_for
 from liushou_core.sample import write_sample
@@ -58,8 +58,10 @@ def test_every_kind_of_problem_on_the_sample_countys_lists_comes_back_applied(tm
     people = pd.read_parquet(tmp_path / "run1" / "people.parquet")
     kinds: dict[tuple[str, str], str] = {}
     answered: list[tuple[str, str, str, str]] = []  # row key, field header, problem, answer
+    withdrawn: list[str] = []  # one person a township takes off the register (处理决定 = 删除)
     (tmp_path / "回收清单").mkdir()
     for path in sorted((tmp_path / "run1" / "问题数据清单").glob("*.xlsx")):
+        dropdown_lists(path)  # every dropdown valid in Excel (蓬莱镇's villages from a hidden sheet)
         township = path.name.split("_")[0]
         village = people.loc[people["township"].eq(township), "village"].iloc[0]
         form = Form(path)
@@ -84,6 +86,16 @@ def test_every_kind_of_problem_on_the_sample_countys_lists_comes_back_applied(tm
             ws.cell(r, cols["更正值"]).value = typed
             kinds[kind] = cell["行标识"]
             answered.append((cell["行标识"], cell["字段"], cell["问题"], typed))
+        answered_keys = {k for k, _, _, _ in answered}
+        for r in range(at + 1, ws.max_row + 1):
+            key_cell = str(ws.cell(r, cols["行标识"]).value or "")
+            if (
+                not withdrawn
+                and ws.cell(r, cols["问题"]).value == "不符合认定条件"
+                and key_cell not in answered_keys
+            ):
+                ws.cell(r, cols["处理决定"]).value = "删除"
+                withdrawn.append(key_cell)
         dups = form.sheet("重复登记")
         if dups.max_row > 2 and not any(k == ("重复登记", "") for k in kinds):
             dat, dcols = Form.header(dups, "查重决定")
@@ -98,9 +110,16 @@ def test_every_kind_of_problem_on_the_sample_countys_lists_comes_back_applied(tm
 
     assert clean(tmp_path / "returns", tmp_path / "run2", tmp_path / "回收清单") in (0, 1)
     log = pd.read_parquet(tmp_path / "run2" / "corrections_log.parquet")
-    assert len(log) == len({(k, f) for k, f, _, _ in answered})
     failed = log[log["status"].ne("applied")]
     assert failed.empty, failed[["row_key", "field", "message"]].to_string()
+    assert (log["kind"] == "correction").sum() == len({(k, f) for k, f, _, _ in answered})
+    assert log.loc[log["kind"].eq("withdrawal"), "row_key"].tolist() == withdrawn and len(withdrawn) == 1
+    rows = pd.read_parquet(tmp_path / "run2" / "rows.parquet").set_index("row_key")
+    assert rows.loc[withdrawn[0], ["fate", "reason"]].tolist() == ["skipped", "skip_withdrawn"]
+    summary = pd.read_json(tmp_path / "run2" / "summary.json", typ="series")
+    assert summary["rows_in"] == sum(
+        summary[k] for k in ("people", "pending", "duplicates_merged", "skipped")
+    )
     decided = pd.read_parquet(tmp_path / "run2" / "decisions_log.parquet")
     assert decided["status"].eq("applied").all() and len(decided) >= 1
     # and the problem answered is gone from the row (an ID typed from the household register clears it)
