@@ -1,5 +1,9 @@
 """``liushou run``: clean the county once, then every township's workbooks in parallel, then the overview.
 
+Between the cleaning and the notebooks, the county's tables are computed once — the register read and
+checked, the rules run — into ``RUN/tables`` (:mod:`liushou_core.workbooks.tablestore`), from which each
+notebook reads its township's slice.
+
 Where everything goes is :mod:`liushou_core.runfolder`'s; which notebooks run and which are kept is
 :mod:`liushou_core.batch.plan`'s; where they run is the executor's (:mod:`liushou_core.batch.executors`).
 
