@@ -9,6 +9,8 @@
     RUN/county/county.{ipynb,html,xlsx}           县级总览 (and county/changes.{…} with ``previous:``)
     RUN/changes/…                                 with ``previous:``: the change register (liushou compare)
     RUN/rules/…                                   each rule's table (parquet)
+    RUN/tables/…                                  the workbooks' table store, computed once for the county
+                                                  (see :mod:`liushou_core.workbooks.tablestore`)
     RUN/logs/<township>-<kind>.log                each notebook's kernel and worker output
     RUN/.work/…                                   the workers' task and outcome files while a run goes on
     RUN/manifest.json                             see :mod:`liushou_core.batch.manifest`
@@ -28,6 +30,7 @@ TOWNSHIPS_DIR = "townships"
 COUNTY_DIR = "county"
 CHANGES_DIR = "changes"
 RULES_DIR = "rules"
+TABLES_DIR = "tables"
 LOGS_DIR = "logs"
 WORK_DIR = ".work"
 MANIFEST_NAME = "manifest.json"
@@ -69,6 +72,12 @@ def rules_dir(run_dir: Path | str) -> Path:
     return Path(run_dir) / RULES_DIR
 
 
+def tables_dir(run_dir: Path | str) -> Path:
+    """``RUN/tables``: the workbooks' table store. For a ``liushou clean`` output folder, its ``tables``
+    (which it never has: the workbooks then compute their tables themselves)."""
+    return Path(run_dir) / TABLES_DIR
+
+
 def logs_dir(run_dir: Path | str) -> Path:
     """``RUN/logs``: each notebook's log."""
     return Path(run_dir) / LOGS_DIR
@@ -106,6 +115,7 @@ __all__ = [
     "NOTEBOOK_KINDS",
     "PEOPLE_FILE",
     "RULES_DIR",
+    "TABLES_DIR",
     "TOWNSHIPS_DIR",
     "WORK_DIR",
     "changes_dir",
@@ -115,6 +125,7 @@ __all__ = [
     "logs_dir",
     "manifest_path",
     "rules_dir",
+    "tables_dir",
     "township_dir",
     "work_dir",
 ]

@@ -24,6 +24,7 @@ from liushou_core.errors import ConfigError
 from liushou_core.paths import NOTEBOOKS_DIR, safe_name
 from liushou_core.runfolder import CHANGES_KIND, CHANGES_TITLE, NOTEBOOK_KINDS, logs_dir, work_dir
 from liushou_core.workbooks.rundata import RunData
+from liushou_core.workbooks.tablestore import RuleDates
 
 #: The notebook templates (``<kind>.ipynb``).
 
@@ -73,6 +74,18 @@ def clean_reusable(previous: Mapping[str, Any], clean_fp: str, run_dir: Path) ->
         and previous.get("fingerprint") == clean_fp
         and previous.get("files")
         and _files_unchanged(previous["files"], run_dir)
+    )
+
+
+def tables_fingerprint(clean_files: Iterable[Mapping[str, Any]], dates: RuleDates) -> str:
+    """What the workbooks' table store depends on: the cleaning's files, the rule dates, the rules folder and
+    the package's code."""
+    return fingerprint(
+        {
+            "clean": [(f["path"], f["sha256"]) for f in clean_files],
+            "dates": [dates.payroll_month, dates.school_term, dates.as_of],
+            **cleaning_dependencies(),
+        }
     )
 
 
@@ -168,6 +181,7 @@ __all__ = [
     "clean_fingerprint",
     "clean_reusable",
     "make_task",
+    "tables_fingerprint",
     "template",
     "township_fingerprints",
     "township_kinds",

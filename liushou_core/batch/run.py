@@ -1,5 +1,9 @@
 """``liushou run``: clean the county once, then every township's workbooks in parallel, then the overview.
 
+Between the cleaning and the notebooks, the county's tables are computed once — the register read and
+checked, the rules run — into ``RUN/tables`` (:mod:`liushou_core.workbooks.tablestore`), from which each
+notebook reads its township's slice.
+
 Where everything goes is :mod:`liushou_core.runfolder`'s; which notebooks run and which are kept is
 :mod:`liushou_core.batch.plan`'s; where they run is the executor's (:mod:`liushou_core.batch.executors`).
 
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+import pandera.errors
 
 from liushou_core.atomic import replace
 from liushou_core.batch.execute import KERNEL_NAME, check_kernel
@@ -52,6 +57,7 @@ from liushou_core.batch.plan import (
     clean_fingerprint,
     clean_reusable,
     make_task,
+    tables_fingerprint,
     template,
     township_fingerprints,
     township_kinds,
@@ -63,7 +69,7 @@ from liushou_core.batch.task import Task
 from liushou_core.cleaning.corrections import refuse_decisions_inside, returned_lines, returned_records
 from liushou_core.cleaning.intake.problems import InputProblem, blocking, format_problems, input_problems
 from liushou_core.cleaning.streaming import stream_to_dir
-from liushou_core.errors import ConfigError
+from liushou_core.errors import ConfigError, LiushouError
 from liushou_core.paths import rules_from
 from liushou_core.rounds.compare import compare_dirs
 from liushou_core.runfolder import (
@@ -83,6 +89,7 @@ from liushou_core.runfolder import (
 from liushou_core.runlock import folder_lock
 from liushou_core.workbooks.headline import headline_by_township
 from liushou_core.workbooks.rundata import RunData, read_people, read_run, townships_of
+from liushou_core.workbooks.tablestore import RuleDates, read_stamp, remove_tables, store_fits, write_tables
 
 # --------------------------------------------------------------------------------------------- cleaning
 
@@ -251,6 +258,7 @@ class _Batch:
         manifest.versions = package_versions()
         manifest.inputs = file_records([*config.inputs, *filter(None, [config.decisions]), *config.codebooks])
         self._cleaning()
+        self._tables()
         self._township_workbooks(townships)
         self._county_overview()
         manifest.finished = now()
@@ -288,6 +296,29 @@ class _Batch:
             on=config.check_date,
         )
 
+    def _tables(self) -> None:
+        """2. The workbooks' table store, computed once for the county (:mod:`liushou_core.workbooks.tablestore`),
+        or reused with ``resume`` when made from the same cleaning, dates, rules and code. A register the
+        county-wide pass cannot take leaves no store: each notebook then computes its own slice, and a bad
+        township stops only its own workbooks."""
+        config, manifest = self.config, self.manifest
+        dates = RuleDates.of(config.payroll_month, config.term, config.check_date.isoformat())
+        tables_fp = tables_fingerprint(manifest.clean["files"], dates)
+        start = time.monotonic()
+        stamp = read_stamp(self.run_dir) if self.resume else None
+        if stamp is not None and stamp.get("fingerprint") == tables_fp and store_fits(self.run_dir, dates):
+            status = "reused"
+        else:
+            try:
+                write_tables(self.run_dir, dates, fingerprint=tables_fp)
+                status = OK
+            except (LiushouError, pandera.errors.SchemaError, pandera.errors.SchemaErrors) as exc:
+                remove_tables(self.run_dir)
+                status = f"not made: {exc}"
+        manifest.clean["tables"] = {
+            "status": status, "fingerprint": tables_fp, "duration_s": round(time.monotonic() - start, 3)
+        }  # fmt: skip
+
     def _task(
         self, *, key: str, township: str | None, kind: str, title: str, folder: Path, township_param: str | None,
         data_fingerprint: str,
@@ -301,7 +332,7 @@ class _Batch:
         )  # fmt: skip
 
     def _township_workbooks(self, townships: Sequence[str] | None) -> None:
-        """2. The townships' workbooks (and the county's workbook of changes)."""
+        """3. The townships' workbooks (and the county's workbook of changes)."""
         config, manifest, previous, run_dir = self.config, self.manifest, self.previous, self.run_dir
         data = read_run(config.clean_dir)
         changes_fp = _compare_rounds(config) if config.previous else ""
@@ -349,7 +380,7 @@ class _Batch:
         )  # fmt: skip
 
     def _county_overview(self) -> None:
-        """3. The county overview: after the townships, since it links to their workbooks."""
+        """4. The county overview: after the townships, since it links to their workbooks."""
         manifest = self.manifest
         county_state = {
             "clean": [(f["path"], f["sha256"]) for f in manifest.clean["files"]],

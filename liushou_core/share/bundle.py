@@ -45,9 +45,9 @@ from liushou_core.share.render import Block, Page, chart_png, page_html, write_p
 from liushou_core.share.scan import check_folder
 from liushou_core.share.tables import DETAIL_LABELS, DETAILS, By, ShareData, list_table, summary_table
 from liushou_core.values.periods import month_label, parse_term
-from liushou_core.workbooks.assistance import assistance_sections
 from liushou_core.workbooks.rulenotes import references
-from liushou_core.workbooks.rundata import load_run, townships_of
+from liushou_core.workbooks.rundata import townships_of
+from liushou_core.workbooks.tablestore import workbook_sections
 
 FORMAT = 1
 BUNDLE_FILE = "bundle.json"
@@ -156,11 +156,11 @@ class Context:
 
 
 def load_context(run_dir: Path, *, now: dt.datetime | None = None) -> Context:
-    """Read a run's settings and register and run the rules once (county-wide)."""
+    """Read a run's settings, register and rule lines: the run's table store (county-wide, made by ``liushou
+    run``, :mod:`liushou_core.workbooks.tablestore`), or, without one that fits, the rules run once here."""
     settings = read_run_settings(run_dir)
-    run = load_run(run_dir)
-    sections = assistance_sections(
-        run.people,
+    run, sections = workbook_sections(
+        run_dir,
         payroll_month=settings.payroll_month,
         school_term=settings.school_term,
         as_of=settings.as_of,

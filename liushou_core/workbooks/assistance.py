@@ -8,6 +8,7 @@ same numbers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -83,6 +84,39 @@ def assistance_sections(
     params = params or load_parameters()
     on = _day(as_of, "核查日 as_of ")
     parse_month(payroll_month)
+    parse_term(school_term)
+    lines = {
+        "payroll": payroll(people, payroll_month, params),
+        "education": assistance_list(people, school_term, params),
+        "gaps": gaps(people, on, params),
+        "risk": risk_levels(people, on, params),
+        "visits": overdue_visits(people, on, params),
+        "referrals": referrals(people, on, params),
+    }
+    return rule_sections(
+        people,
+        lines,
+        payroll_month=payroll_month,
+        school_term=school_term,
+        as_of=on,
+        place=place,
+        params=params,
+    )
+
+
+def rule_sections(
+    people: pd.DataFrame,
+    lines: Mapping[str, pd.DataFrame],
+    *,
+    payroll_month: str,
+    school_term: str | dt.date,
+    as_of: str | dt.date,
+    place: str = "",
+    params: ParameterSet,
+) -> AssistanceSections:
+    """The sections of a workbook from rule lines already computed (a slice of the county's lines in the
+    table store, :mod:`liushou_core.workbooks.tablestore`): ``lines`` maps payroll, education, gaps, risk,
+    visits and referrals to the frames :func:`assistance_sections` would compute for ``people``."""
     term_label, term_start = parse_term(school_term)
     return AssistanceSections(
         place=place,
@@ -91,14 +125,14 @@ def assistance_sections(
         term=str(school_term),
         term_label=term_label,
         term_start=term_start,
-        as_of=on,
+        as_of=_day(as_of, "核查日 as_of "),
         scale=tiers(payroll_month, params),
-        payroll=payroll(people, payroll_month, params),
-        education=assistance_list(people, school_term, params),
-        gaps=gaps(people, on, params),
-        risk=risk_levels(people, on, params),
-        visits=overdue_visits(people, on, params),
-        referrals=referrals(people, on, params),
+        payroll=lines["payroll"],
+        education=lines["education"],
+        gaps=lines["gaps"],
+        risk=lines["risk"],
+        visits=lines["visits"],
+        referrals=lines["referrals"],
         params=params,
     )
 

@@ -22,7 +22,9 @@ ESCAPE = "html"
 def escaped_style(frame: pd.DataFrame, *, date_columns: Sequence[object] = ()) -> Styler:
     """``frame.style`` with thousands separators, blanks for missing values, dates as YYYY-MM-DD, and every
     cell and label HTML-escaped."""
-    style = frame.style.format(thousands=",", na_rep="", escape=ESCAPE)
+    style = frame.style
+    style.cell_ids = False  # no id on every cell: nothing styles one cell, and ids made long tables slow
+    style = style.format(thousands=",", na_rep="", escape=ESCAPE)
     if len(date_columns):
         style = style.format("{:%Y-%m-%d}", subset=list(date_columns), na_rep="", escape=ESCAPE)
     return style.format_index(escape=ESCAPE, axis=0).format_index(escape=ESCAPE, axis=1)

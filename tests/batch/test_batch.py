@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 from urllib.parse import unquote
 
 import nbformat
@@ -27,8 +28,9 @@ from liushou_core.batch.settings import RunConfig, parse_run_config
 from liushou_core.errors import ConfigError, DecisionsError
 from liushou_core.paths import safe_name
 from liushou_core.rules.allowances import payroll
-from liushou_core.runfolder import township_dir
+from liushou_core.runfolder import tables_dir, township_dir
 from liushou_core.workbooks.rundata import read_people
+from liushou_core.workbooks.tablestore import RuleDates, store_fits
 
 # ------------------------------------------------------------------------------------------- safe_name
 
@@ -149,6 +151,7 @@ def test_a_failing_township_does_not_stop_the_others_and_resume_redoes_only_it(c
 
     assert first.exit_code == 1
     m = _manifest(config)
+    assert m["clean"]["tables"]["status"].startswith("not made")  # each notebook computes its own slice
     assert m["status"] == FAILED
     assert {t: rec["status"] for t, rec in m["townships"].items()} == {
         "蓬莱镇": OK,
@@ -258,6 +261,30 @@ def test_a_run_writes_every_rules_full_output_under_rules(county: Path) -> None:
     assert pay["amount"].sum() == expected["amount"].sum() > 0
 
 
+@pytest.mark.slow
+def test_a_run_writes_the_table_store_once_and_resume_reuses_it(county: Path) -> None:
+    config = _config(county)
+    templates = _stub_templates(county / "templates")
+    assert _run(config, templates).exit_code == 0
+    dates = RuleDates.of(config.payroll_month, config.term, config.check_date.isoformat())
+    first = _manifest(config)["clean"]["tables"]
+    assert first["status"] == OK and store_fits(config.output, dates)
+    stored = pd.read_parquet(tables_dir(config.output) / "payroll.parquet")
+    expected = payroll(read_people(config.clean_dir / "people.parquet"), config.payroll_month)
+    assert list(stored["id_number"]) == list(expected["id_number"])
+
+    assert _run(config, templates, resume=True).exit_code == 0
+    assert _manifest(config)["clean"]["tables"] == {**first, "status": "reused", "duration_s": ANY}
+
+    people = pd.read_parquet(county / "inputs" / "people.parquet")
+    people.loc[people["township"] == "回马镇", "name"] = "改名"
+    people.to_parquet(county / "inputs" / "people.parquet", index=False)  # the returns changed
+    assert _run(config, templates, resume=True).exit_code == 0
+    again = _manifest(config)["clean"]["tables"]
+    assert again["status"] == OK and again["fingerprint"] != first["fingerprint"]
+    assert "改名" in set(pd.read_parquet(tables_dir(config.output) / "people.parquet")["name"])
+
+
 def test_a_filled_problem_list_left_in_the_cleaning_is_kept_and_the_run_refused(county: Path) -> None:
     config = _config(county)
     lists = config.clean_dir / "问题数据清单"
@@ -295,6 +322,7 @@ def test_the_real_notebooks_make_every_workbook_and_a_broken_township_is_redone_
 
     assert first.exit_code == 1
     m = _manifest(config)
+    assert m["clean"]["tables"]["status"].startswith("not made")  # each notebook computes its own slice
     assert m["townships"]["蓬莱镇"]["status"] == OK and m["townships"]["隆盛镇"]["status"] == OK
     assert m["townships"]["回马镇"]["status"] == FAILED
     error = m["townships"]["回马镇"]["notebooks"]["investigation"]["error"]

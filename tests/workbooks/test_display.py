@@ -53,3 +53,12 @@ def test_text_from_a_return_is_shown_as_text_not_markup() -> None:
     html = _html(show(table))
     assert "<script>" not in html and "<b>李四" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_a_table_is_styled_by_column_not_cell_by_cell() -> None:
+    html = _html(show(_register(PAGE_ROWS)))
+    assert not re.search(r"_row\d+_col\d+", html)  # no per-cell rule or id
+    assert re.search(r"td\.col1 \{\s*text-align: left;", html)  # 姓名 reads from the left …
+    assert re.search(r"td\.col1 \{\s*white-space: nowrap;", html)  # … on one line
+    assert not re.search(r"td\.col2 \{", html)  # numbers keep their alignment
+    assert len(html) < 200 * PAGE_ROWS
