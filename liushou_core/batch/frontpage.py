@@ -172,7 +172,7 @@ def _headline(summary: Mapping[str, Any], county: str) -> str:
         f"<p>{escape(county)}核实名册共有农村“三留守”人员 <b>{_count(summary.get('people'))}</b> 人：{parts}。</p>"
         f"<p>报表共读入 {_count(summary.get('rows_in'))} 行：核实名册 {_count(summary.get('people'))} 行、"
         f"待核实 {_count(summary.get('pending'))} 行、重复合并 {_count(summary.get('duplicates_merged'))} 行、"
-        f"非数据行（空行、合计行、重复表头）{_count(summary.get('skipped'))} 行。</p>"
+        f"跳过 {_count(summary.get('skipped'))} 行（空行、合计行、重复表头，以及乡镇核实删除的人员）。</p>"
     )
     problems = summary.get("input_problems") or []
     if problems:

@@ -72,7 +72,7 @@ def format_summary(s: dict[str, Any]) -> str:
     """The accounting and the counts by category and township, as a few Chinese lines."""
     lines = [
         f"基准日 {s['reference_date']}：读入 {s['rows_in']} 行 = 核实 {s['people']} + 待核实 {s['pending']}"
-        f" + 重复合并 {s['duplicates_merged']} + 非数据行 {s['skipped']}",
+        f" + 重复合并 {s['duplicates_merged']} + 跳过 {s['skipped']}（非数据行、乡镇核实删除）",
         "按类别：" + "，".join(f"{k} {v}" for k, v in s["by_category"].items()) + f"，合计 {s['people']}",
         "按镇乡：" + "，".join(f"{k} {v}" for k, v in s["by_township"].items()),
     ]

@@ -12,11 +12,16 @@ from liushou_core.workbooks.tabulate import TOTAL, with_total
 SEVERITY_LABELS = {"error": "错误（待核实）", "warning": "提醒（请更正）", "info": "说明"}
 
 
-FATE_LABELS = {"verified": "核实名册", "pending": "待核实", "duplicate": "重复合并", "skipped": "非数据行"}
+FATE_LABELS = {
+    "verified": "核实名册",
+    "pending": "待核实",
+    "duplicate": "重复合并",
+    "skipped": "跳过（非数据行、乡镇核实删除）",
+}
 
 
 def accounting(data: RunData) -> pd.DataFrame:
-    """Every input row's fate: 读入行数 = 核实名册 + 待核实 + 重复合并 + 非数据行 (county or one township)."""
+    """Every input row's fate: 读入行数 = 核实名册 + 待核实 + 重复合并 + 跳过 (county or one township)."""
     if data.rows is not None:
         fate = data.rows["fate"].value_counts()
         counts = {FATE_LABELS[f]: int(fate.get(f, 0)) for f in FATE_LABELS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +44,16 @@ def test_issues_by_village_count_errors_and_warnings(run_dir: Path) -> None:
     table = issues_by_village(data.issues, data.rows)
     serious = data.issues["severity"].isin(["error", "warning"]).sum()
     assert table.loc["合计", "合计"] == serious
+
+
+def test_the_skipped_rows_are_labelled_with_the_townships_withdrawals(run_dir: Path) -> None:
+    """A person a township withdrew (处理决定 = 删除) is a skipped row: the accounting must not call all of
+    them 非数据行 (blank or 合计 rows), or a department reads the withdrawals as noise."""
+    data = load_run(run_dir)
+    assert data.rows is not None
+    rows = data.rows.copy()
+    rows.loc[rows.index[:2], "fate"] = "skipped"  # e.g. one footer row and one withdrawn person
+    table = accounting(replace(data, rows=rows))["行数"]
+    skipped = [label for label in table.index if "跳过" in label or "非数据行" in label]
+    assert len(skipped) == 1 and "乡镇核实删除" in skipped[0]
+    assert table[skipped[0]] == int((rows["fate"] == "skipped").sum())
