@@ -7,6 +7,9 @@ index, with ``<NA>`` for empty. NFKC folds full-width letters, digits and punctu
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +30,27 @@ _CJK = r"\x{3007}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}\x{20000}-\x
 NAME_DOT = "·"
 _DOT_VARIANTS = "[•・‧∙⋅]"
 _NAME_GAP = rf"([{_CJK}{NAME_DOT}]){_WHITESPACE}+([{_CJK}{NAME_DOT}])"
+
+
+@lru_cache(maxsize=1)
+def digit_class() -> str:
+    """An RE2 class of exactly the characters Python's ``\\d`` matches (Unicode decimal digits).
+
+    RE2's own ``\\d`` is ASCII only and its ``\\p{Nd}`` follows a newer Unicode than Python's, so the class is
+    built from Python's table: a rule written with it decides as Python's ``re`` would, on Arrow's engine
+    (pandas falls back to ``re``, one cell at a time, for ``\\d`` on non-ASCII text). Every decimal digit
+    lies below U+20000 (the planes above hold ideographs and private use), so only those are looked at.
+    """
+    below = "".join(map(chr, range(0x20000)))
+    ranges: list[list[int]] = []
+    for m in re.finditer(r"\d", below):
+        c = m.start()
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(rf"\x{{{a:x}}}-\x{{{b:x}}}" for a, b in ranges) + "]"
+
 
 #: Separators of multi-valued cells (after NFKC, which turns ，；／ into ,;/).
 MULTI_SEPARATORS = "、,，;；/"
@@ -151,8 +175,9 @@ def normalise_phone(s: pd.Series) -> pd.DataFrame:
     """
     text = normalise_text(s)
     digits = text.str.replace(r"[ \-()‐‑‒–—―]", "", regex=True)
+    # digit_class(), not \d: pandas would run Python's re on every cell of a column with any non-ASCII text.
     digits = digits.str.replace(r"^(?:\+86|0086|\+0086)", "", regex=True).str.replace(
-        r"^86(1[3-9]\d{9})$", r"\1", regex=True
+        rf"^86(1[3-9]{digit_class()}{{9}})$", r"\1", regex=True
     )
     groups = pc.extract_regex(_arrow(digits), _PHONE_RE)
 
