@@ -173,34 +173,37 @@ def normalise_phone(s: pd.Series) -> pd.DataFrame:
     a bare 7- or 8-digit local number is taken to be in 遂宁 (area code 0825). Anything else keeps its
     :func:`normalise_text` form and ``phone_valid`` is False; a missing value stays ``<NA>`` (valid ``<NA>``).
     """
-    text = normalise_text(s)
-    digits = text.str.replace(r"[ \-()‐‑‒–—―]", "", regex=True)
-    # digit_class(), not \d: pandas would run Python's re on every cell of a column with any non-ASCII text.
-    digits = digits.str.replace(r"^(?:\+86|0086|\+0086)", "", regex=True).str.replace(
-        rf"^86(1[3-9]{digit_class()}{{9}})$", r"\1", regex=True
-    )
-    groups = pc.extract_regex(_arrow(digits), _PHONE_RE)
+    text = _arrow(normalise_text(s))
+    digits = pc.replace_substring_regex(text, r"[ \-()‐‑‒–—―]", "")
+    digits = pc.replace_substring_regex(digits, r"^(?:\+86|0086|\+0086)", "")
+    digits = pc.replace_substring_regex(digits, rf"^86(1[3-9]{digit_class()}{{9}})$", r"\1")
+    groups = pc.extract_regex(digits, _PHONE_RE)
 
-    def part(name: str) -> pd.Series:
-        values = pc.fill_null(pc.struct_field(groups, name), "")
-        return pd.Series(pd.arrays.ArrowStringArray(values), index=text.index, dtype="string")
+    def part(*names: str) -> pa.Array:
+        found = [pc.fill_null(pc.struct_field(groups, name), "") for name in names]
+        return found[0] if len(found) == 1 else pc.binary_join_element_wise(*found, _large(""))
 
-    mobile = part("mobile")
-    area = part("area3") + part("area4")
-    local = part("local3") + part("local4")
-    bare = part("local")
-    area = area.where(bare == "", LOCAL_AREA_CODE)
-    local = local.where(bare == "", bare)
-    phone = pd.Series(
-        np.select([mobile != "", local != ""], [mobile, area + "-" + local], default=text.fillna("")),
-        index=text.index,
-        dtype="string",
-    )
-    valid = ((mobile != "") | (local != "")).astype("boolean")
+    mobile, bare = part("mobile"), part("local")
+    is_mobile, is_bare = pc.not_equal(mobile, ""), pc.not_equal(bare, "")
+    area = pc.if_else(is_bare, _large(LOCAL_AREA_CODE), part("area3", "area4"))
+    local = pc.if_else(is_bare, bare, part("local3", "local4"))
+    has_local = pc.not_equal(local, "")
+    landline = pc.binary_join_element_wise(area, local, _large("-"))
+    # Whole columns in Arrow: which form each cell takes, then the cell itself where it is none of them.
+    phone = pc.if_else(is_mobile, mobile, pc.if_else(has_local, landline, text))
+    given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    valid = np.asarray(pc.or_(is_mobile, has_local).to_numpy(zero_copy_only=False), dtype=bool)
     return pd.DataFrame(
-        {"phone": phone.where(text.notna()), "phone_valid": valid.mask(text.isna())},
+        {
+            "phone": pd.Series(pd.arrays.ArrowStringArray(phone), index=s.index, dtype="string"),
+            "phone_valid": pd.Series(pd.arrays.BooleanArray(valid & given, ~given), index=s.index),
+        },
         index=s.index,
     )
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def mask_phone(s: pd.Series) -> pd.Series:
