@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from pandera.typing import Series
 
 from liushou_core.paths import DATA_DIR
-from liushou_core.values.dates import age_at, date_parts, ymd_to_dates
+from liushou_core.values.dates import date_parts, ymd_to_dates
 from liushou_core.values.text import compact_text, mask_middle
 
 #: ISO 7064 MOD 11-2 weights of the 17 body digits, left to right (W_i = 2^(i-1) mod 11 counted from the right).
@@ -140,16 +140,56 @@ def known_address_codes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _known_address_array() -> pa_arrow.Array:
-    return pa_arrow.array(sorted(known_address_codes()), type=pa_arrow.large_string())
+def _known_address_table() -> np.ndarray:
+    """``table[n]`` says whether the 6-digit code ``n`` (as a number) is a known address code."""
+    table = np.zeros(1_000_000, dtype=bool)
+    table[np.array(sorted(known_address_codes()), dtype=np.int64)] = True
+    return table
 
 
-def _is_known_address(codes: pd.Series) -> np.ndarray:
-    """Whether each 6-character text is a known address code (False for ``<NA>``)."""
-    # Series.isin converts a 7,000-element set on every call; a cached Arrow array is looked up once.
-    arrow = pa_arrow.array(codes.astype("string[pyarrow]").array, type=pa_arrow.large_string())
-    known = pc.fill_null(pc.is_in(arrow, value_set=_known_address_array()), False)
-    return np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
+# ----- the column as bytes -------------------------------------------------------------------------------
+# IDs almost never repeat, so they are not parsed per distinct value: the whole column is read as the bytes
+# of one Arrow array. A cell of 18 (or 15) ASCII digits is 18 (or 15) bytes, so its digits are a row of a
+# numpy matrix gathered at the cell's offset; a non-ASCII character has bytes ≥ 0x80 and is never a digit.
+
+_ZERO, _NINE, _X = ord("0"), ord("9"), ord("X")
+_CHECK_BYTES = np.frombuffer(CHECK_CHARS.encode("ascii"), dtype=np.uint8)
+
+
+def _single_array(s: pd.Series) -> pa_arrow.Array:
+    """The text as one Arrow ``large_string`` array (chunks combined)."""
+    arr = pa_arrow.array(s.astype("string").array, type=pa_arrow.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
+
+
+def _id_shaped(arr: pa_arrow.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which cells are 17 digits + ``[0-9X]`` and which are 15 digits, and the ``(18, n)`` bytes of each.
+
+    Columns of the byte matrix are cells: the 18 bytes of an 18-character ID, or the 15 bytes of a
+    15-digit one (followed by zeros); other cells are all zeros.
+    """
+    n = len(arr)
+    _, offset_buffer, data_buffer = arr.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    valid = np.asarray(arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    out = np.zeros((18, n), dtype=np.uint8)
+    shaped = []
+    for width in (18, 15):
+        rows = np.flatnonzero(valid & (length == width))
+        if len(data) >= width and len(rows):
+            # One row of a sliding-window view per cell start: a gather of n × width bytes, no index matrix.
+            b = np.lib.stride_tricks.sliding_window_view(data, width)[offsets[rows]].T
+        else:
+            b = np.zeros((width, 0), dtype=np.uint8)
+        digit = (b >= _ZERO) & (b <= _NINE)
+        ok = digit.all(axis=0) if width == 15 else digit[:17].all(axis=0) & (digit[17] | (b[17] == _X))
+        mask = np.zeros(n, dtype=bool)
+        mask[rows[ok]] = True
+        out[:width, mask] = b[:, ok]
+        shaped.append(mask)
+    return shaped[0], shaped[1], out
 
 
 def parse_ids(raw: pd.Series, reference_date: dt.date) -> pd.DataFrame:
@@ -172,53 +212,90 @@ def parse_ids(raw: pd.Series, reference_date: dt.date) -> pd.DataFrame:
     ``id_normalised`` says the normalised text differs from the cell (spaces, full-width, ``x``); the
     ``id_normalised`` issue is for valid IDs only. ``id_clean`` is the normalised text, for messages.
     """
-    clean = normalise_id_text(raw)
-    n = len(clean)
-    missing = clean.isna().to_numpy()
-    scientific = _fullmatch(clean, _SCIENTIFIC).to_numpy()
-    is18 = _fullmatch(clean, _ID18).to_numpy()
-    is15 = _fullmatch(clean, _ID15).to_numpy()
+    arr = _single_array(raw)
+    n = len(arr)
+    is18, is15, raw_bytes = _id_shaped(arr)
+    # An ID-shaped cell (ASCII digits, X) is already in normal form: only the others are normalised.
+    rest = ~(is18 | is15)
+    normalised = np.zeros(n, dtype=bool)
+    clean_arr = arr
+    if rest.any():
+        before = pd.Series(pd.arrays.ArrowStringArray(arr.filter(pa_arrow.array(rest))), dtype="string")
+        after = normalise_id_text(before)
+        normalised[rest] = (after.notna() & (after != before).fillna(True)).to_numpy(dtype=bool)
+        after_arr = _single_array(after)
+        clean_arr = _replaced(arr, rest, after_arr)
+        rest18, rest15, rest_bytes = _id_shaped(after_arr)
+        is18[rest], is15[rest] = rest18, rest15
+        raw_bytes[:, rest] = rest_bytes
+    clean = pd.Series(pd.arrays.ArrowStringArray(clean_arr), index=raw.index, dtype="string")
+    missing = ~np.asarray(clean_arr.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    well_formed = is18 | is15
+    other = ~missing & ~well_formed
+    scientific = np.zeros(n, dtype=bool)
+    if other.any():
+        scientific[other] = _fullmatch(clean[other], _SCIENTIFIC).to_numpy()
 
     # Candidate 18-digit text of every well-formed row: the cell itself, or its 15→18 upgrade.
     candidate = clean.where(is18)
+    digits = raw_bytes  # (18, n) bytes, one column per cell
     if is15.any():
-        candidate[is15] = upgrade_15(clean[is15])
-    well_formed = is18 | is15
-    digits = np.zeros((n, 18), dtype=np.int64)
-    if well_formed.any():
-        digits[well_formed] = _digits(candidate[well_formed], 18)
-    last = candidate.str.slice(17).to_numpy(dtype=object, na_value="")
-    check_ok = well_formed & (_check_chars(digits[:, :17]) == last)
-    mangled = is18 & ~check_ok & clean.str.endswith("000").fillna(False).to_numpy(dtype=bool)
+        upgraded = upgrade_15(clean[is15])
+        candidate[is15] = upgraded
+        digits[:, is15] = (
+            np.frombuffer("".join(upgraded.tolist()).encode("ascii"), np.uint8).reshape(-1, 18).T
+        )
+    # Digit values; the check character is compared as a byte (it may be X).
+    d = [digits[i].astype(np.int32) - _ZERO for i in range(17)]
+    total = np.zeros(n, dtype=np.int32)
+    for i, w in enumerate(WEIGHTS):
+        total += d[i] * int(w)
+    check_ok = well_formed & (_CHECK_BYTES[total % 11] == digits[17])
+    mangled = is18 & ~check_ok & (digits[15:18] == _ZERO).all(axis=0)
 
-    year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-    month = digits[:, 10:12] @ np.array([10, 1])
-    day = digits[:, 12:14] @ np.array([10, 1])
-    birth = pd.Series(ymd_to_dates(np.where(check_ok, year, -1), month, day), index=clean.index)
-    age = age_at(birth, reference_date).fillna(-1).to_numpy()
-    birth_ok = (birth <= pd.Timestamp(reference_date)).to_numpy() & (age <= MAX_AGE)
+    year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
+    month, day = d[10] * 10 + d[11], d[12] * 10 + d[13]
+    birth = ymd_to_dates(np.where(check_ok, year, -1), month, day)
+    ref = pd.Timestamp(reference_date)
+    # Age in completed years (as dates.age_at counts it), from the digits.
+    age = ref.year - year - ((ref.month * 100 + ref.day) < (month * 100 + day))
+    birth_ok = ~np.isnat(birth) & (birth <= ref.to_datetime64()) & (age <= MAX_AGE)
 
-    address_ok = _is_known_address(candidate.str.slice(0, 6))
+    address = d[0] * 100_000 + d[1] * 10_000 + d[2] * 1000 + d[3] * 100 + d[4] * 10 + d[5]
+    address_ok = well_formed & _known_address_table()[np.where(well_formed, address, 0)]
 
     status = np.select(
         [missing, scientific | mangled, ~well_formed, ~check_ok, ~birth_ok, ~address_ok],
-        list(STATUSES[:-1]),
-        default="valid",
+        list(range(len(STATUSES) - 1)),
+        default=len(STATUSES) - 1,
     )
-    valid = status == "valid"
-    sex = np.where(digits[:, 16] % 2 == 1, "男", "女")
-    raw_text = raw.astype("string")
+    valid = status == len(STATUSES) - 1
     return pd.DataFrame(
         {
             "id_number": candidate.where(valid),
-            "id_status": pd.Series(status, index=clean.index, dtype="string"),
+            "id_status": _labels(status, STATUSES, clean.index),
             "id_upgraded": is15 & valid,
-            "id_normalised": (clean.notna() & (clean != raw_text).fillna(True)).to_numpy(dtype=bool),
-            "birth_date": birth.where(valid),
-            "sex": pd.Series(sex, index=clean.index, dtype="string").where(valid),
+            "id_normalised": normalised,
+            "birth_date": pd.Series(np.where(valid, birth, np.datetime64("NaT")), index=clean.index),
+            "sex": _labels(np.where(valid, d[16] % 2 == 0, -1), ("男", "女"), clean.index),
             "id_clean": clean,
         },
         index=raw.index,
+    )
+
+
+def _replaced(arr: pa_arrow.Array, where: np.ndarray, values: pa_arrow.Array) -> pa_arrow.Array:
+    """``arr`` with the cells where ``where`` holds replaced, in order, by ``values``."""
+    out = pc.replace_with_mask(arr, pa_arrow.array(where), values)
+    return out.combine_chunks() if isinstance(out, pa_arrow.ChunkedArray) else out
+
+
+def _labels(codes: np.ndarray, labels: tuple[str, ...], index: pd.Index) -> pd.Series:
+    """Codes into ``labels`` (``-1`` → ``<NA>``) as a ``string`` Series, through an Arrow dictionary."""
+    indices = pa_arrow.array(codes, type=pa_arrow.int8(), mask=codes < 0)
+    text = pa_arrow.DictionaryArray.from_arrays(indices, pa_arrow.array(labels, pa_arrow.large_string()))
+    return pd.Series(
+        pd.arrays.ArrowStringArray(text.cast(pa_arrow.large_string())), index=index, dtype="string"
     )
 
 

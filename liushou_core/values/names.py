@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from liushou_core.values.text import digit_class
+
 #: The rule codes, in the order they are checked.
 NAME_RULES = ("name_markup", "name_formula", "name_digits", "name_latin", "name_length")
 #: The longest plausible name without a separator (Han names, compound surnames included, run 2–4).
@@ -28,7 +30,6 @@ MAX_ANY = 30
 
 _MARKUP = r"[<>]"
 _FORMULA = r"^[=+\-@]"
-_DIGIT = r"\d"
 _LATIN = r"[A-Za-z]"
 _ROMANISED = r"^[A-Za-z]+(?:[ ·\-'][A-Za-z]+)*$"
 _SEPARATOR = r"[ ·\-']"
@@ -44,7 +45,7 @@ def name_problem(names: pd.Series) -> pd.Series:
     checks = [
         ("name_markup", s.str.contains(_MARKUP, regex=True)),
         ("name_formula", s.str.contains(_FORMULA, regex=True)),
-        ("name_digits", s.str.contains(_DIGIT, regex=True)),
+        ("name_digits", s.str.contains(digit_class(), regex=True)),
         ("name_latin", s.str.contains(_LATIN, regex=True) & ~s.str.fullmatch(_ROMANISED)),
         ("name_length", (length < 2) | too_long),
     ]

@@ -7,6 +7,9 @@ index, with ``<NA>`` for empty. NFKC folds full-width letters, digits and punctu
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,6 +30,27 @@ _CJK = r"\x{3007}\x{3400}-\x{4dbf}\x{4e00}-\x{9fff}\x{f900}-\x{faff}\x{20000}-\x
 NAME_DOT = "·"
 _DOT_VARIANTS = "[•・‧∙⋅]"
 _NAME_GAP = rf"([{_CJK}{NAME_DOT}]){_WHITESPACE}+([{_CJK}{NAME_DOT}])"
+
+
+@lru_cache(maxsize=1)
+def digit_class() -> str:
+    """An RE2 class of exactly the characters Python's ``\\d`` matches (Unicode decimal digits).
+
+    RE2's own ``\\d`` is ASCII only and its ``\\p{Nd}`` follows a newer Unicode than Python's, so the class is
+    built from Python's table: a rule written with it decides as Python's ``re`` would, on Arrow's engine
+    (pandas falls back to ``re``, one cell at a time, for ``\\d`` on non-ASCII text). Every decimal digit
+    lies below U+20000 (the planes above hold ideographs and private use), so only those are looked at.
+    """
+    below = "".join(map(chr, range(0x20000)))
+    ranges: list[list[int]] = []
+    for m in re.finditer(r"\d", below):
+        c = m.start()
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return "[" + "".join(rf"\x{{{a:x}}}-\x{{{b:x}}}" for a, b in ranges) + "]"
+
 
 #: Separators of multi-valued cells (after NFKC, which turns ，；／ into ,;/).
 MULTI_SEPARATORS = "、,，;；/"
@@ -149,33 +173,37 @@ def normalise_phone(s: pd.Series) -> pd.DataFrame:
     a bare 7- or 8-digit local number is taken to be in 遂宁 (area code 0825). Anything else keeps its
     :func:`normalise_text` form and ``phone_valid`` is False; a missing value stays ``<NA>`` (valid ``<NA>``).
     """
-    text = normalise_text(s)
-    digits = text.str.replace(r"[ \-()‐‑‒–—―]", "", regex=True)
-    digits = digits.str.replace(r"^(?:\+86|0086|\+0086)", "", regex=True).str.replace(
-        r"^86(1[3-9]\d{9})$", r"\1", regex=True
-    )
-    groups = pc.extract_regex(_arrow(digits), _PHONE_RE)
+    text = _arrow(normalise_text(s))
+    digits = pc.replace_substring_regex(text, r"[ \-()‐‑‒–—―]", "")
+    digits = pc.replace_substring_regex(digits, r"^(?:\+86|0086|\+0086)", "")
+    digits = pc.replace_substring_regex(digits, rf"^86(1[3-9]{digit_class()}{{9}})$", r"\1")
+    groups = pc.extract_regex(digits, _PHONE_RE)
 
-    def part(name: str) -> pd.Series:
-        values = pc.fill_null(pc.struct_field(groups, name), "")
-        return pd.Series(pd.arrays.ArrowStringArray(values), index=text.index, dtype="string")
+    def part(*names: str) -> pa.Array:
+        found = [pc.fill_null(pc.struct_field(groups, name), "") for name in names]
+        return found[0] if len(found) == 1 else pc.binary_join_element_wise(*found, _large(""))
 
-    mobile = part("mobile")
-    area = part("area3") + part("area4")
-    local = part("local3") + part("local4")
-    bare = part("local")
-    area = area.where(bare == "", LOCAL_AREA_CODE)
-    local = local.where(bare == "", bare)
-    phone = pd.Series(
-        np.select([mobile != "", local != ""], [mobile, area + "-" + local], default=text.fillna("")),
-        index=text.index,
-        dtype="string",
-    )
-    valid = ((mobile != "") | (local != "")).astype("boolean")
+    mobile, bare = part("mobile"), part("local")
+    is_mobile, is_bare = pc.not_equal(mobile, ""), pc.not_equal(bare, "")
+    area = pc.if_else(is_bare, _large(LOCAL_AREA_CODE), part("area3", "area4"))
+    local = pc.if_else(is_bare, bare, part("local3", "local4"))
+    has_local = pc.not_equal(local, "")
+    landline = pc.binary_join_element_wise(area, local, _large("-"))
+    # Whole columns in Arrow: which form each cell takes, then the cell itself where it is none of them.
+    phone = pc.if_else(is_mobile, mobile, pc.if_else(has_local, landline, text))
+    given = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    valid = np.asarray(pc.or_(is_mobile, has_local).to_numpy(zero_copy_only=False), dtype=bool)
     return pd.DataFrame(
-        {"phone": phone.where(text.notna()), "phone_valid": valid.mask(text.isna())},
+        {
+            "phone": pd.Series(pd.arrays.ArrowStringArray(phone), index=s.index, dtype="string"),
+            "phone_valid": pd.Series(pd.arrays.BooleanArray(valid & given, ~given), index=s.index),
+        },
         index=s.index,
     )
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def mask_phone(s: pd.Series) -> pd.Series:
